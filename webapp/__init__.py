@@ -1,0 +1,52 @@
+"""Application factory: a short list of extensions and blueprints bound to one app."""
+
+import logging
+import secrets
+
+from flask import Flask
+
+from webapp.config import Config
+
+
+def create_app(config: Config | None = None) -> Flask:
+    """Build the web app from a config object (environment-driven by default)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config or Config())
+    _require_settings(app)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+    from webapp import cli, errors
+    from webapp.extensions import api, csrf, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
+    csrf.init_app(app)
+    api.init_app(app)
+    _register_blueprints(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from webapp.api import bp as api_bp
+    from webapp.api import docs_assets
+    from webapp.explore import bp as explore_bp
+    from webapp.extensions import api, csrf
+    from webapp.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(explore_bp)
+    app.register_blueprint(docs_assets)
+    csrf.exempt(api_bp)
+    api.register_blueprint(api_bp)
+
+
+def _require_settings(app: Flask) -> None:
+    for name in ("SQLALCHEMY_DATABASE_URI", "REDIS_URL"):
+        if not app.config.get(name):
+            raise RuntimeError(f"{name} is not set: set {name.replace('SQLALCHEMY_DATABASE_URI', 'DATABASE_URL')}.")
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("REQUIRE_SECRET"):
+            raise RuntimeError("SECRET_KEY is not set; production needs a fixed secret.")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)

@@ -1,0 +1,135 @@
+"""Marshmallow schemas: the API's contract, also the source of its OpenAPI document."""
+
+from flask import url_for
+from marshmallow import Schema, fields
+
+from webapp.services.numbers import display_number
+
+
+def _exact(value) -> str | None:
+    return None if value is None else display_number(value)
+
+
+class CategoryInSchema(Schema):
+    """Fields a new category needs (rules are checked by the categories service)."""
+
+    name = fields.String(metadata={"example": "asian_phones"})
+    region = fields.String(metadata={"example": "Asia"})
+    type = fields.String(metadata={"example": "phones"})
+
+
+class CategorySchema(Schema):
+    """A category with its exact running total."""
+
+    name = fields.String()
+    region = fields.String()
+    type = fields.String()
+    total = fields.Function(lambda c: _exact(c.total), metadata={"type": "string", "example": "46.3"})
+    documents = fields.Integer(metadata={"description": "Files counted in the total"})
+
+
+class CategoryListSchema(Schema):
+    """Every category."""
+
+    categories = fields.List(fields.Nested(CategorySchema))
+
+
+class DocumentSchema(Schema):
+    """One uploaded file and where it is in processing."""
+
+    id = fields.Integer()
+    filename = fields.String()
+    category = fields.Function(lambda d: d.category.name)
+    status = fields.String(metadata={"enum": ["queued", "processing", "done", "failed"]})
+    total = fields.Function(lambda d: _exact(d.total), metadata={"type": "string", "nullable": True})
+    error = fields.String(allow_none=True)
+    searchable = fields.Boolean()
+    url = fields.Function(lambda d: url_for("main.document", document_id=d.id))
+
+
+class AcceptedDocumentSchema(Schema):
+    """A file just accepted and queued."""
+
+    id = fields.Integer()
+    filename = fields.String()
+    status = fields.String()
+    url = fields.Function(lambda d: url_for("main.document", document_id=d.id))
+
+
+class AcceptedSchema(Schema):
+    """Files accepted and queued."""
+
+    documents = fields.List(fields.Nested(AcceptedDocumentSchema))
+
+
+class DocumentListSchema(Schema):
+    """A category's files with their status."""
+
+    category = fields.Nested(CategorySchema)
+    pending = fields.Integer()
+    documents = fields.List(fields.Nested(DocumentSchema))
+
+
+class UploadSchema(Schema):
+    """One or more workbooks, each in a part named `file`."""
+
+    file = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}))
+
+
+class TypeSumSchema(Schema):
+    """sum_type: the exact sum of every counted file in categories of one type."""
+
+    type = fields.String(attribute="key")
+    total = fields.Function(lambda g: _exact(g.total), metadata={"type": "string"})
+    documents = fields.Integer(metadata={"description": "Files counted in the total"})
+    pending = fields.Integer(metadata={"description": "Files still queued or processing"})
+
+
+class RegionsQuerySchema(Schema):
+    """find_regions' term."""
+
+    term = fields.String(load_default="")
+
+
+class RegionsSchema(Schema):
+    """find_regions: regions with at least one file containing the term."""
+
+    term = fields.String()
+    regions = fields.List(fields.String())
+    files = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "Matching files per region"})
+
+
+class SearchQuerySchema(Schema):
+    """A search and its filters."""
+
+    q = fields.String(load_default="")
+    type = fields.String(load_default="")
+    region = fields.String(load_default="")
+    category = fields.String(load_default="")
+    page = fields.Integer(load_default=1)
+
+
+class HitSchema(Schema):
+    """One matching file with safe highlighted fragments (only <mark> is HTML)."""
+
+    document_id = fields.Function(lambda r: r.document.id)
+    filename = fields.Function(lambda r: r.document.filename)
+    category = fields.Function(lambda r: r.document.category.name)
+    region = fields.Function(lambda r: r.document.category.region)
+    type = fields.Function(lambda r: r.document.category.type)
+    highlights = fields.Function(lambda r: [str(h) for h in r.highlights], metadata={"type": "array", "items": {"type": "string"}})
+
+
+class SearchPageSchema(Schema):
+    """One page of search results."""
+
+    query = fields.String()
+    total = fields.Integer()
+    page = fields.Integer()
+    hits = fields.List(fields.Nested(HitSchema), attribute="results")
+
+
+class ApiErrorSchema(Schema):
+    """A plain-language reason."""
+
+    error = fields.String()

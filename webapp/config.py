@@ -1,0 +1,60 @@
+"""Configuration read from the environment, with safe defaults for local use."""
+
+import os
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    """Production-shaped settings; every value can come from the environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "")
+    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+    ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+    ELASTICSEARCH_USERNAME = os.environ.get("ELASTICSEARCH_USERNAME", "")
+    ELASTICSEARCH_PASSWORD = os.environ.get("ELASTICSEARCH_PASSWORD", "")
+    ELASTICSEARCH_CA_CERTS = os.environ.get("ELASTICSEARCH_CA_CERTS", "")
+    ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "documents")
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 50)
+    # Uncompressed bytes a workbook may declare before we refuse it as a zip bomb.
+    MAX_UNZIPPED_MB = _int("MAX_UNZIPPED_MB", 500)
+    JOB_TIMEOUT_SECONDS = _int("JOB_TIMEOUT_SECONDS", 300)
+    JOB_MEMORY_MB = _int("JOB_MEMORY_MB", 2048)
+    PROCESSING_LEASE_SECONDS = _int("PROCESSING_LEASE_SECONDS", 600)
+    SEARCH_PAGE_SIZE = 20
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = None
+    REQUIRE_SECRET = True
+
+    # OpenAPI document and Swagger UI (flask-smorest), served without any CDN.
+    API_TITLE = "Workbook totals API"
+    API_VERSION = "1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/"
+    OPENAPI_JSON_PATH = "api/openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "docs"
+    OPENAPI_SWAGGER_UI_URL = "/docs/assets/"
+
+    @property
+    def MAX_CONTENT_LENGTH(self) -> int:  # noqa: N802 - Flask reads this name
+        return self.MAX_UPLOAD_MB * 1024 * 1024
+
+
+class TestConfig(Config):
+    """Tests: URLs come from the test fixtures, CSRF is exercised explicitly."""
+
+    TESTING = True
+    REQUIRE_SECRET = False
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "")
+    REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+    ELASTICSEARCH_URL = ""
+    WTF_CSRF_ENABLED = False

@@ -1,0 +1,48 @@
+"""Error responses: JSON `{"error": …}` under /api, friendly pages elsewhere."""
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+
+def init_app(app: Flask) -> None:
+    """Register the app-wide error handlers."""
+    app.register_error_handler(HTTPException, handle_http_error)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path == "/healthz"
+
+
+def plain_message(error: HTTPException) -> str:
+    """Return a message a non-technical user can act on."""
+    if isinstance(error, RequestEntityTooLarge):
+        from flask import current_app
+
+        return f"This upload is larger than the {current_app.config['MAX_UPLOAD_MB']} MB limit."
+    data = getattr(error, "data", None) or {}
+    if data.get("messages"):
+        return _flatten(data["messages"])
+    if data.get("message"):
+        return str(data["message"])
+    return error.description or error.name
+
+
+def _flatten(messages: dict | list | str, prefix: str = "") -> str:
+    if isinstance(messages, dict):
+        parts = []
+        for key, value in messages.items():
+            label = "" if key in ("json", "query", "files", "form", "_schema") else f"{key}: "
+            parts.append(_flatten(value, label))
+        return "; ".join(parts)
+    if isinstance(messages, list):
+        return prefix + " ".join(str(m) for m in messages)
+    return prefix + str(messages)
+
+
+def handle_http_error(error: HTTPException):
+    """Answer an HTTP error in the format the client reads."""
+    status = 400 if error.code == 422 else error.code
+    message = plain_message(error)
+    if _wants_json():
+        return jsonify(error=message), status
+    return render_template("errors/error.html", status=status, title=error.name, message=message), status

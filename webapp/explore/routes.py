@@ -1,0 +1,44 @@
+"""Search results and "which regions have a file containing X"."""
+
+from flask import render_template, request
+
+from webapp import search
+from webapp.explore import bp
+from webapp.services import categories, finder
+
+UNAVAILABLE = "Search is unavailable right now. Your files and totals are safe; please try again in a minute."
+
+
+def _filters() -> finder.Filters:
+    args = request.args
+    return finder.Filters(args.get("type", ""), args.get("region", ""), args.get("category", ""))
+
+
+@bp.route("/search")
+def search_page():
+    """Show highlighted hits for the query, with filters, pages and the regions panel."""
+    query = request.args.get("q", "")
+    page = request.args.get("page", 1, type=int) or 1
+    context = {"q": query, "filters": _filters(), "results": None, "regions": None, "error": None,
+               "choices": categories.list_categories()}
+    status = 200
+    if query.strip():
+        try:
+            context["results"] = finder.search_documents(query, context["filters"], page)
+            context["regions"] = finder.find_regions(query)
+        except search.SearchUnavailable:
+            context["error"], status = UNAVAILABLE, 503
+    return render_template("explore/search.html", **context), status
+
+
+@bp.route("/regions")
+def regions_page():
+    """Answer find_regions: which regions have at least one file containing the term."""
+    term = request.args.get("term", "")
+    matches, error, status = None, None, 200
+    if term.strip():
+        try:
+            matches = finder.find_regions(term)
+        except search.SearchUnavailable:
+            error, status = UNAVAILABLE, 503
+    return render_template("explore/regions.html", term=term, matches=matches, error=error), status

@@ -1,0 +1,109 @@
+"""Dashboard, category, upload and document pages."""
+
+from flask import abort, flash, jsonify, redirect, render_template, send_file, url_for
+
+from webapp.main import bp
+from webapp.main.forms import CategoryForm, UploadForm
+from webapp.services import categories, documents, health, storage
+from webapp.services.intake import ACCEPTED, RefusedUpload
+
+
+@bp.route("/")
+def dashboard():
+    """Show every category's exact total and the totals by type and region."""
+    return _render_dashboard(CategoryForm())
+
+
+def _render_dashboard(form: CategoryForm, status: int = 200):
+    page = render_template(
+        "main/dashboard.html",
+        form=form,
+        categories=categories.list_categories(),
+        pending=categories.pending_counts(),
+        by_type=categories.totals_by("type"),
+        by_region=categories.totals_by("region"),
+    )
+    return page, status
+
+
+@bp.route("/categories", methods=["POST"])
+def create_category():
+    """Create a category from the dashboard form."""
+    form = CategoryForm()
+    if not form.validate_on_submit():
+        return _render_dashboard(form, 400)
+    try:
+        category = categories.create_category(form.name.data, form.region.data, form.type.data)
+    except categories.InvalidCategory as exc:
+        for field, message in exc.errors.items():
+            form[field].errors.append(message)
+        return _render_dashboard(form, 400)
+    except categories.CategoryExists as exc:
+        form.name.errors.append(str(exc))
+        return _render_dashboard(form, 409)
+    flash(f"Category “{category.name}” created.", "success")
+    return redirect(url_for("main.category", name=category.name))
+
+
+def _category_or_404(name: str):
+    category = categories.find_category(name)
+    if category is None:
+        abort(404, description=f"There is no category named “{name}”.")
+    return category
+
+
+@bp.route("/categories/<name>")
+def category(name):
+    """Show a category's files with their live status, and the upload form."""
+    return _render_category(_category_or_404(name), UploadForm())
+
+
+def _render_category(category, form: UploadForm, status: int = 200):
+    docs = documents.list_documents(category)
+    return render_template("main/category.html", category=category, documents=docs, form=form, accepted=ACCEPTED), status
+
+
+@bp.route("/categories/<name>/upload", methods=["POST"])
+def upload(name):
+    """Store and queue the chosen workbooks; processing happens in the background."""
+    category = _category_or_404(name)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _render_category(category, form, 400)
+    incoming = [documents.IncomingFile(f.filename, f.stream) for f in form.file.data if f and f.filename]
+    try:
+        accepted = documents.accept_uploads(category, incoming)
+    except RefusedUpload as exc:
+        form.file.errors.append(str(exc))
+        return _render_category(category, form, 400)
+    except documents.DuplicateUpload as exc:
+        form.file.errors.append(str(exc))
+        return _render_category(category, form, 409)
+    names = ", ".join(f"“{d.filename}”" for d in accepted)
+    flash(f"Uploaded {names}. Processing has started; this page updates by itself.", "success")
+    return redirect(url_for("main.category", name=category.name))
+
+
+@bp.route("/documents/<int:document_id>")
+def document(document_id):
+    """Show one file, its status and the explanation of its total."""
+    doc = documents.get_document(document_id)
+    if doc is None:
+        abort(404, description=f"There is no file #{document_id}.")
+    return render_template("main/document.html", document=doc)
+
+
+@bp.route("/documents/<int:document_id>/download")
+def download(document_id):
+    """Send back the original file as it was uploaded."""
+    doc = documents.get_document(document_id)
+    if doc is None:
+        abort(404, description=f"There is no file #{document_id}.")
+    return send_file(storage.path_for(doc.sha256), as_attachment=True, download_name=doc.filename)
+
+
+@bp.route("/healthz")
+def healthz():
+    """Report whether the database, the queue and search answer."""
+    report = health.check()
+    return jsonify(report), 200 if all(v == "ok" for v in report.values()) else 503

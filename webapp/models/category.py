@@ -1,0 +1,33 @@
+"""A category groups workbooks by name, region and type and keeps their running total."""
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Index, Numeric, String, func, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from webapp.extensions import db
+
+NAME_MAX = 64
+REGION_MAX = 64
+TYPE_MAX = 64
+
+
+class Category(db.Model):
+    """A named bucket of workbooks with an exact running total."""
+
+    __tablename__ = "categories"
+    __table_args__ = (Index("uq_categories_lower_name", func.lower(text("name")), unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    region: Mapped[str] = mapped_column(String(REGION_MAX), index=True)
+    type: Mapped[str] = mapped_column(String(TYPE_MAX), index=True)
+    # Unconstrained NUMERIC: exact decimals of any scale, never floats.
+    total: Mapped[Decimal] = mapped_column(Numeric, server_default="0")
+    documents: Mapped[int] = mapped_column(server_default="0")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    def __repr__(self) -> str:
+        return f"<Category {self.name!r} region={self.region!r} type={self.type!r}>"

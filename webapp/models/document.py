@@ -1,0 +1,65 @@
+"""A document is one uploaded workbook and the trace of how it was counted."""
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.category import Category
+
+
+class DocumentStatus(str, enum.Enum):
+    """Where a document is on its way from upload to counted."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class Document(db.Model):
+    """An uploaded workbook; `counted_total` proves what it added to its category."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("category_id", "sha256", name="uq_documents_category_sha256"),
+        CheckConstraint("status IN ('queued', 'processing', 'done', 'failed')", name="ck_documents_status"),
+        Index("ix_documents_category_status", "category_id", "status"),
+        Index("ix_documents_tsv", "tsv", postgresql_using="gin"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id", ondelete="RESTRICT"))
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), server_default=DocumentStatus.QUEUED.value)
+    error: Mapped[str | None] = mapped_column(Text)
+    total: Mapped[Decimal | None] = mapped_column(Numeric)
+    text: Mapped[str | None] = mapped_column(Text)
+    # Canonical forms of every number in the workbook, so `12.5` finds `12.50`.
+    numbers: Mapped[str | None] = mapped_column(Text)
+    breakdown: Mapped[dict | None] = mapped_column(JSONB)
+    tsv = mapped_column(TSVECTOR)
+    # Exactly-once proof: set in the same transaction as the category increment.
+    counted_total: Mapped[Decimal | None] = mapped_column(Numeric)
+    counted_at: Mapped[datetime | None]
+    indexed_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(server_default="0")
+    lease_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+    category: Mapped[Category] = relationship(lazy="joined")
+
+    @property
+    def searchable(self) -> bool:
+        """Tell whether the search index has caught up with this document."""
+        return self.indexed_at is not None
+
+    def __repr__(self) -> str:
+        return f"<Document {self.id} {self.filename!r} {self.status}>"

@@ -1,0 +1,61 @@
+"""Search lives behind one small interface; nothing outside this package knows the live backend."""
+
+import logging
+
+from flask import current_app
+
+from webapp.search.base import SearchBackend, SearchHit, SearchQuery, SearchResults, SearchUnavailable
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "SearchHit", "SearchQuery", "SearchResults", "SearchUnavailable",
+    "backend", "delete_document", "index_document", "index_document_quietly",
+    "matching_categories", "search",
+]
+
+
+def backend() -> SearchBackend:
+    """Return the app's search backend: Elasticsearch when configured, else PostgreSQL."""
+    live = current_app.extensions.get("search")
+    if live is None:
+        if current_app.config.get("ELASTICSEARCH_URL"):
+            from webapp.search.elastic import ElasticSearch
+
+            live = ElasticSearch.from_config(current_app.config)
+        else:
+            from webapp.search.postgres import PostgresSearch
+
+            live = PostgresSearch()
+        current_app.extensions["search"] = live
+    return live
+
+
+def index_document(document_id: int) -> None:
+    """Make a done document findable; raise SearchUnavailable if the backend is away."""
+    backend().index_document(document_id)
+
+
+def index_document_quietly(document_id: int) -> bool:
+    """Index a document, leaving it 'not yet searchable' for the sweeper if the backend is away."""
+    try:
+        index_document(document_id)
+    except SearchUnavailable as exc:
+        log.warning("job=index document=%s state=deferred reason=%r", document_id, str(exc))
+        return False
+    return True
+
+
+def delete_document(document_id: int) -> None:
+    """Remove a document from the index."""
+    backend().delete_document(document_id)
+
+
+def search(query: SearchQuery) -> SearchResults:
+    """Return a page of matching document ids with safe highlights."""
+    return backend().search(query)
+
+
+def matching_categories(term: str) -> dict[int, int]:
+    """Return how many done documents contain the term, per category id."""
+    return backend().matching_categories(term)

@@ -1,0 +1,60 @@
+"""The small interface every search backend offers, and the values it exchanges."""
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from markupsafe import Markup
+
+
+class SearchUnavailable(Exception):
+    """The search backend cannot be reached right now."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """What a user asked for: words, the categories they limited it to, and the page."""
+
+    text: str
+    category_ids: tuple[int, ...] | None = None
+    page: int = 1
+    per_page: int = 20
+
+    @property
+    def offset(self) -> int:
+        """Return how many hits come before this page."""
+        return (self.page - 1) * self.per_page
+
+
+@dataclass
+class SearchHit:
+    """One matching document id with safe highlighted fragments."""
+
+    document_id: int
+    highlights: list[Markup] = field(default_factory=list)
+
+
+@dataclass
+class SearchResults:
+    """One page of hits and how many documents matched in all."""
+
+    total: int
+    hits: list[SearchHit]
+
+
+class SearchBackend(Protocol):
+    """Index documents that PostgreSQL holds, and answer searches with document ids."""
+
+    def index_document(self, document_id: int) -> None:
+        """Make a done document findable (idempotent)."""
+
+    def delete_document(self, document_id: int) -> None:
+        """Make a document unfindable (idempotent)."""
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Return a page of done documents matching the query, best first."""
+
+    def matching_categories(self, term: str) -> dict[int, int]:
+        """Return, per category id, how many done documents contain the term."""
+
+    def ping(self) -> bool:
+        """Tell whether the backend answers."""

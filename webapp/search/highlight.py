@@ -1,0 +1,19 @@
+"""Make highlighted fragments safe: escape everything, then let only <mark> through."""
+
+from markupsafe import Markup, escape
+
+# Sentinels are control characters that extraction strips from cell text, so text cannot forge them.
+START = "\x02"
+STOP = "\x03"
+FRAGMENT = "\x1f"
+
+
+def safe_fragment(raw: str) -> Markup:
+    """Escape a fragment whose hits are wrapped in sentinels and turn the sentinels into <mark>."""
+    escaped = str(escape(raw.strip()))
+    return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))
+
+
+def safe_fragments(raw: str) -> list[Markup]:
+    """Split a sentinel-delimited headline into safe fragments, dropping empty ones."""
+    return [safe_fragment(part) for part in raw.split(FRAGMENT) if part.strip()]

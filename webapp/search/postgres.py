@@ -1,0 +1,104 @@
+"""PostgreSQL full-text search: the built-in default backend."""
+
+import re
+
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from webapp.extensions import db
+from webapp.search.base import SearchHit, SearchQuery, SearchResults, SearchUnavailable
+from webapp.search.highlight import FRAGMENT, START, STOP, safe_fragments
+from webapp.services.numbers import canonical_number
+
+# tsvector values are capped at 1 MB; very large workbooks are indexed on their first part.
+INDEX_CHARS = 1_000_000
+HEADLINE_CHARS = 200_000
+_HEADLINE_OPTIONS = (
+    f"StartSel={START}, StopSel={STOP}, MaxFragments=3, MaxWords=18, MinWords=6, "
+    f'FragmentDelimiter="{FRAGMENT}"'
+)
+_NUMBER_TOKEN = re.compile(r"(?<![\w.,])-?\d[\d,]*(?:\.\d+)?(?![\w.,]*\w)")
+
+_INDEX = text(f"""
+    UPDATE documents
+       SET tsv = to_tsvector('simple', left(coalesce(text, ''), {INDEX_CHARS}))
+              || to_tsvector('simple', coalesce(numbers, '')),
+           indexed_at = now()
+     WHERE id = :id AND status = 'done'
+""")
+_INDEX_SHORT = text("""
+    UPDATE documents
+       SET tsv = to_tsvector('simple', left(coalesce(text, ''), 100000))
+              || to_tsvector('simple', left(coalesce(numbers, ''), 100000)),
+           indexed_at = now()
+     WHERE id = :id AND status = 'done'
+""")
+_TOO_LONG = "54000"  # program_limit_exceeded: the tsvector would pass 1 MB
+_DELETE = text("UPDATE documents SET tsv = NULL, indexed_at = NULL WHERE id = :id")
+_MATCH = "d.status = 'done' AND d.tsv @@ websearch_to_tsquery('simple', :q)"
+_IN_CATEGORIES = " AND d.category_id = ANY(:category_ids)"
+
+
+def user_query(raw: str) -> str:
+    """Rewrite numbers in a user's query to their canonical form (`12.50` → `12.5`)."""
+    return _NUMBER_TOKEN.sub(lambda m: canonical_number(m.group(0)) or m.group(0), raw)
+
+
+class PostgresSearch:
+    """Search documents with a tsvector column and a GIN index in the documents table."""
+
+    def index_document(self, document_id: int) -> None:
+        """Fill the document's tsvector from its stored text and numbers."""
+        try:
+            with db.session.begin_nested():
+                db.session.execute(_INDEX, {"id": document_id})
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) != _TOO_LONG:
+                raise
+            db.session.execute(_INDEX_SHORT, {"id": document_id})
+        db.session.commit()
+
+    def delete_document(self, document_id: int) -> None:
+        """Clear the document's tsvector."""
+        db.session.execute(_DELETE, {"id": document_id})
+        db.session.commit()
+
+    def search(self, query: SearchQuery) -> SearchResults:
+        """Return the best-ranked page of matches with highlights for that page only."""
+        params = {"q": user_query(query.text), "category_ids": list(query.category_ids or [])}
+        where = _MATCH + (_IN_CATEGORIES if query.category_ids is not None else "")
+        try:
+            total = db.session.execute(text(f"SELECT count(*) FROM documents d WHERE {where}"), params).scalar()
+            if not total:
+                return SearchResults(0, [])
+            rows = db.session.execute(
+                text(f"""
+                    WITH page AS (
+                        SELECT d.id, ts_rank(d.tsv, websearch_to_tsquery('simple', :q)) AS rank
+                          FROM documents d WHERE {where}
+                         ORDER BY rank DESC, d.id DESC LIMIT :limit OFFSET :offset
+                    )
+                    SELECT p.id, ts_headline('simple', left(d.text, {HEADLINE_CHARS}),
+                                             websearch_to_tsquery('simple', :q), :options)
+                      FROM page p JOIN documents d ON d.id = p.id
+                     ORDER BY p.rank DESC, p.id DESC
+                """),
+                {**params, "limit": query.per_page, "offset": query.offset, "options": _HEADLINE_OPTIONS},
+            ).all()
+        except OperationalError as exc:
+            db.session.rollback()
+            raise SearchUnavailable(str(exc)) from exc
+        return SearchResults(total, [SearchHit(row[0], safe_fragments(row[1] or "")) for row in rows])
+
+    def matching_categories(self, term: str) -> dict[int, int]:
+        """Count matching done documents per category."""
+        rows = db.session.execute(
+            text(f"SELECT d.category_id, count(*) FROM documents d WHERE {_MATCH} GROUP BY d.category_id"),
+            {"q": user_query(term)},
+        )
+        return dict(rows.all())
+
+    def ping(self) -> bool:
+        """PostgreSQL search is up whenever the database is."""
+        return db.session.execute(text("SELECT 1")).scalar() == 1
+

@@ -1,0 +1,114 @@
+"""Accept uploads: validate, store content-addressed, record as queued, then enqueue."""
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from webapp.extensions import db
+from webapp.models import Category, Document
+from webapp.services import storage
+from webapp.services.intake import RefusedUpload, check_workbook
+from webapp.services.queue import enqueue_document
+
+
+class DuplicateUpload(Exception):
+    """The same content is already in this category; the message names the earlier file."""
+
+
+@dataclass
+class IncomingFile:
+    """One file as it arrived with the request."""
+
+    filename: str
+    stream: BinaryIO
+
+
+@dataclass
+class _Spooled:
+    filename: str
+    path: Path
+    sha256: str
+    size: int
+
+
+def accept_uploads(category: Category, files: list[IncomingFile]) -> list[Document]:
+    """Store and queue every file, or refuse them all with the first reason (nothing is kept)."""
+    if not files:
+        raise RefusedUpload("Please choose at least one workbook to upload.")
+    spooled: list[_Spooled] = []
+    try:
+        for incoming in files:
+            spooled.append(_spool(incoming))
+        _refuse_duplicates(category, spooled)
+    except (RefusedUpload, DuplicateUpload):
+        for item in spooled:
+            storage.discard(item.path)
+        raise
+    documents = [_record(category, item) for item in spooled]
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        # Another request stored the same content in this category a moment ago.
+        db.session.rollback()
+        raise DuplicateUpload("This content was just uploaded to this category by someone else.") from exc
+    for document in documents:
+        enqueue_document(document.id)
+    return documents
+
+
+def _spool(incoming: IncomingFile) -> _Spooled:
+    filename = _clean_filename(incoming.filename)
+    path, sha256, size = storage.spool(incoming.stream)
+    limit = current_app.config["MAX_UNZIPPED_MB"] * 1024 * 1024
+    try:
+        check_workbook(path, filename, limit)
+    except RefusedUpload:
+        storage.discard(path)
+        raise
+    return _Spooled(filename, path, sha256, size)
+
+
+def _refuse_duplicates(category: Category, spooled: list[_Spooled]) -> None:
+    seen: dict[str, str] = {}
+    for item in spooled:
+        if item.sha256 in seen:
+            raise DuplicateUpload(f"“{item.filename}” has the same content as “{seen[item.sha256]}” in this upload.")
+        seen[item.sha256] = item.filename
+    earlier = db.session.scalars(
+        select(Document).where(Document.category_id == category.id, Document.sha256.in_(seen))
+    ).first()
+    if earlier is not None:
+        raise DuplicateUpload(
+            f"This content is already in “{category.name}” as “{earlier.filename}” (file #{earlier.id})."
+        )
+
+
+def _record(category: Category, item: _Spooled) -> Document:
+    storage.keep(item.path, item.sha256)
+    document = Document(category_id=category.id, filename=item.filename, sha256=item.sha256, size=item.size)
+    db.session.add(document)
+    db.session.flush()
+    return document
+
+
+def _clean_filename(filename: str | None) -> str:
+    name = Path((filename or "").replace("\\", "/")).name.strip()
+    return name[:255] or "workbook.xlsx"
+
+
+def get_document(document_id: int) -> Document | None:
+    """Return one document with its category."""
+    return db.session.get(Document, document_id)
+
+
+def list_documents(category: Category) -> list[Document]:
+    """Return a category's documents, newest first."""
+    return list(
+        db.session.scalars(
+            select(Document).where(Document.category_id == category.id).order_by(Document.id.desc())
+        )
+    )

@@ -1,0 +1,105 @@
+"""Answer searches and find_regions: the index gives ids, PostgreSQL gives rows and regions."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from markupsafe import Markup
+from sqlalchemy import func, select
+
+from webapp import search
+from webapp.extensions import db
+from webapp.models import Category, Document
+
+MAX_QUERY_CHARS = 500
+
+
+class BlankQuery(Exception):
+    """A search or find_regions request without any words."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Optional limits a user put on a search."""
+
+    type: str = ""
+    region: str = ""
+    category: str = ""
+
+    def active(self) -> bool:
+        """Tell whether any filter is set."""
+        return bool(self.type or self.region or self.category)
+
+
+@dataclass
+class Result:
+    """One search hit with its document row."""
+
+    document: Document
+    highlights: list[Markup]
+
+
+@dataclass
+class ResultPage:
+    """One page of search results."""
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    results: list[Result]
+
+    @property
+    def pages(self) -> int:
+        """Return how many pages of results there are."""
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass
+class RegionMatch:
+    """A region with at least one file containing a term, and how many."""
+
+    region: str
+    files: int
+
+
+def clean_query(raw: str | None) -> str:
+    """Return the query trimmed to a sane length, or raise BlankQuery."""
+    query = (raw or "").strip()[:MAX_QUERY_CHARS]
+    if not query:
+        raise BlankQuery("Please type a word to search for.")
+    return query
+
+
+def search_documents(raw: str | None, filters: Filters, page: int = 1, per_page: int = 20) -> ResultPage:
+    """Search done documents, limited by the filters; raise search.SearchUnavailable if search is down."""
+    query = clean_query(raw)
+    page = max(1, page)
+    category_ids = _filtered_category_ids(filters) if filters.active() else None
+    if category_ids == ():
+        return ResultPage(query, 0, page, per_page, [])
+    found = search.search(search.SearchQuery(query, category_ids, page, per_page))
+    rows = {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_([h.document_id for h in found.hits])))}
+    results = [Result(rows[h.document_id], h.highlights) for h in found.hits if h.document_id in rows]
+    return ResultPage(query, found.total, page, per_page, results)
+
+
+def _filtered_category_ids(filters: Filters) -> tuple[int, ...]:
+    query = select(Category.id)
+    for column, value in ((Category.type, filters.type), (Category.region, filters.region), (Category.name, filters.category)):
+        if value:
+            query = query.where(func.lower(column) == value.strip().lower())
+    return tuple(db.session.scalars(query))
+
+
+def find_regions(raw: str | None) -> list[RegionMatch]:
+    """Return the regions having at least one done file containing the term, sorted, with file counts."""
+    term = clean_query(raw)
+    per_category = search.matching_categories(term)
+    if not per_category:
+        return []
+    files: dict[str, int] = defaultdict(int)
+    for category_id, region in db.session.execute(
+        select(Category.id, Category.region).where(Category.id.in_(per_category))
+    ):
+        files[region] += per_category[category_id]
+    return [RegionMatch(region, files[region]) for region in sorted(files, key=str.lower)]

@@ -1,0 +1,62 @@
+"""RQ worker for the `documents` queue: sweeps stranded documents, then processes jobs."""
+
+import argparse
+import logging
+import os
+import resource
+
+from rq import Worker
+from rq.timeouts import JobTimeoutException
+
+from webapp import create_app
+from webapp.extensions import db
+from webapp.services import processing, queue, sweeper
+
+log = logging.getLogger("worker")
+
+
+class DocumentWorker(Worker):
+    """A forking worker whose work horse gets a memory cap, so a hostile file cannot take the host down."""
+
+    def main_work_horse(self, job, queue):  # noqa: D102 - RQ hook, runs in the forked child
+        limit = int(os.environ.get("JOB_MEMORY_MB", "2048")) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        return super().main_work_horse(job, queue)
+
+
+def fail_document_on_timeout(job, exc_type, exc_value, traceback) -> bool:
+    """Mark a document failed with a plain reason when its job hits the time limit or runs out of memory."""
+    reasons = {
+        JobTimeoutException: f"Processing took longer than the {job.timeout}-second limit, so it was stopped.",
+        MemoryError: "This workbook needs more memory than one file is allowed, so it was stopped.",
+    }
+    reason = next((r for kind, r in reasons.items() if issubclass(exc_type, kind)), None)
+    if reason and job.func_name == "webapp.jobs.process_document":
+        processing.mark_failed(job.args[0], reason)
+        return False  # permanent: no retry
+    return True
+
+
+def main() -> None:
+    """Run the worker until stopped (or until the queue is empty with --burst)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
+    args = parser.parse_args()
+    app = create_app()
+    with app.app_context():
+        # Forked work horses must open their own database connections.
+        os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
+        sweeper.resume_documents()
+        sweeper.catch_up_index()
+        db.session.remove()
+        db.engine.dispose()
+        worker = DocumentWorker(
+            [queue.documents_queue()],
+            connection=queue.connection(),
+            exception_handlers=[fail_document_on_timeout],
+        )
+        worker.work(burst=args.burst, with_scheduler=not args.burst, logging_level="INFO")
+
+
+if __name__ == "__main__":
+    main()
