@@ -7,12 +7,12 @@ from webapp import search
 from webapp.api import bp
 from webapp.api.schemas import (
     AcceptedSchema,
+    ApiErrorSchema,
     CategoryInSchema,
     CategoryListSchema,
     CategorySchema,
     DocumentListSchema,
     DocumentSchema,
-    ApiErrorSchema,
     RegionsQuerySchema,
     RegionsSchema,
     SearchPageSchema,

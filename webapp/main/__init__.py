@@ -13,3 +13,4 @@ def exact(value) -> str:
     from webapp.services.numbers import display_number
 
     return "—" if value is None else display_number(value)
+from webapp.main import actions  # noqa: E402,F401

@@ -3,17 +3,16 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import StringField
-from wtforms.validators import DataRequired, Length
 
 from webapp.models.category import NAME_MAX, REGION_MAX, TYPE_MAX
 
 
 class CategoryForm(FlaskForm):
-    """create_category(name, region, type)."""
+    """create_category(name, region, type); the categories service owns the rules and their messages."""
 
-    name = StringField("Name", validators=[DataRequired("Name is required."), Length(max=NAME_MAX)])
-    region = StringField("Region", validators=[DataRequired("Region is required."), Length(max=REGION_MAX)])
-    type = StringField("Type", validators=[DataRequired("Type is required."), Length(max=TYPE_MAX)])
+    name = StringField("Name", render_kw={"maxlength": NAME_MAX, "required": True})
+    region = StringField("Region", render_kw={"maxlength": REGION_MAX, "required": True})
+    type = StringField("Type", render_kw={"maxlength": TYPE_MAX, "required": True})
 
 
 class UploadForm(FlaskForm):
