@@ -19,3 +19,7 @@ class UploadForm(FlaskForm):
     """One or several workbooks for a category."""
 
     file = MultipleFileField("Workbooks")
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only its CSRF token matters."""

@@ -5,7 +5,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
@@ -112,3 +112,20 @@ def list_documents(category: Category) -> list[Document]:
             select(Document).where(Document.category_id == category.id).order_by(Document.id.desc())
         )
     )
+
+
+class NotRetryable(Exception):
+    """Only failed documents can be retried."""
+
+
+def retry_document(document_id: int) -> Document:
+    """Send a failed document back to the queue for another try."""
+    document = db.session.get(Document, document_id, with_for_update=True)
+    if document is None or document.status != "failed":
+        db.session.rollback()
+        raise NotRetryable("Only a file that failed can be retried.")
+    document.status, document.error, document.attempts = "queued", None, 0
+    document.updated_at = func.now()
+    db.session.commit()
+    enqueue_document(document.id)
+    return document
