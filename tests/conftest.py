@@ -145,3 +145,15 @@ def api(client):
             return client.get(f"/api/documents/{document_id}").json
 
     return Api()
+
+
+@pytest.fixture
+def worker_env(config) -> dict[str, str]:
+    """Environment for a real `python worker.py` process pointed at the test services."""
+    return {
+        **os.environ,
+        "DATABASE_URL": config.SQLALCHEMY_DATABASE_URI,
+        "REDIS_URL": config.REDIS_URL,
+        "SECRET_KEY": config.SECRET_KEY,
+        "UPLOAD_FOLDER": config.UPLOAD_FOLDER,
+    }

@@ -1,0 +1,57 @@
+"""/healthz, the OpenAPI document and Swagger UI served without any CDN."""
+
+import re
+
+from webapp import create_app
+
+
+def test_healthz_reports_every_service_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"database": "ok", "queue": "ok", "search": "ok"}
+
+
+def test_healthz_names_what_is_down(config):
+    saved = config.REDIS_URL
+    config.REDIS_URL = "redis://127.0.0.1:1/0"
+    try:
+        app = create_app(config)
+    finally:
+        config.REDIS_URL = saved
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["database"] == "ok" and response.json["queue"].startswith("down")
+
+
+def test_openapi_document_describes_the_four_operations(client):
+    spec = client.get("/api/openapi.json").json
+    assert spec["openapi"].startswith("3.")
+    paths = spec["paths"]
+    for path, method in [
+        ("/api/categories", "post"),
+        ("/api/categories/{name}/files", "post"),
+        ("/api/types/{type}/sum", "get"),
+        ("/api/regions", "get"),
+        ("/api/search", "get"),
+        ("/api/documents/{document_id}", "get"),
+    ]:
+        assert method in paths[path], (path, method)
+    assert "201" in paths["/api/categories"]["post"]["responses"]
+    assert "409" in paths["/api/categories/{name}/files"]["post"]["responses"]
+
+
+def test_swagger_ui_is_served_with_vendored_assets_only(client):
+    page = client.get("/docs")
+    assert page.status_code == 200
+    sources = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert sources and all(s.startswith("/") for s in sources), sources
+    for source in sources:
+        assert client.get(source).status_code == 200, source
+    assert "/api/openapi.json" in page.text
+
+
+def test_unknown_page_is_a_friendly_404_and_unknown_api_path_is_json(client):
+    page = client.get("/nowhere")
+    assert page.status_code == 404 and "<html" in page.text
+    api = client.get("/api/nowhere")
+    assert api.status_code == 404 and "error" in api.json

@@ -1,0 +1,84 @@
+"""`make run`'s runner: embedded servers, migrations, a worker and gunicorn; stops cleanly and keeps data."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+from webapp.embedded import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _request(url: str, body: bytes | None = None, content_type: str = "application/json"):
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type} if body else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.status, json.loads(response.read())
+
+
+def _multipart(filename: str, content: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n").encode()
+    return head + content + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def _wait_for(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = predicate()
+            if result:
+                return result
+        except (urllib.error.URLError, ConnectionError, OSError):
+            pass
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def start_runner(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "UPLOAD_FOLDER")}
+    env.update(INSTANCE_DIR=str(tmp_path / "instance"), PORT=str(port), WEB_CONCURRENCY="1")
+    started = []
+
+    def start():
+        process = subprocess.Popen([sys.executable, "-m", "webapp.runner"], cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        started.append(process)
+        base = f"http://127.0.0.1:{port}"
+        _wait_for(lambda: _request(f"{base}/healthz")[0] == 200, 60, "the app to answer /healthz")
+        return process, base
+
+    yield start
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_runner_serves_processes_and_keeps_data_across_restarts(start_runner, make_workbook):
+    process, base = start_runner()
+    status, _ = _request(f"{base}/api/categories", json.dumps({"name": "c", "region": "Asia", "type": "t"}).encode())
+    assert status == 201
+    body, content_type = _multipart("w.xlsx", make_workbook({"S": [[1.25, 2]]}))
+    status, accepted = _request(f"{base}/api/categories/c/files", body, content_type)
+    assert status == 202
+    document_url = f"{base}/api/documents/{accepted['documents'][0]['id']}"
+    _wait_for(lambda: _request(document_url)[1]["status"] == "done", 60, "the worker to process the upload")
+
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0
+
+    process, base = start_runner()
+    assert _request(f"{base}/api/categories/c")[1]["total"] == "3.25"
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 0

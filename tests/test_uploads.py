@@ -1,0 +1,173 @@
+"""upload_file: the request validates, stores and enqueues; the worker counts; bad input changes nothing."""
+
+import io
+import zipfile
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from webapp.extensions import db
+from webapp.models import Document
+
+
+def _stored_files(app) -> list[Path]:
+    root = Path(app.config["UPLOAD_FOLDER"])
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def _document_count(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Document))
+
+
+def test_upload_answers_at_once_with_queued_documents(api, make_workbook, app):
+    api.create_category("asian_phones")
+    response = api.upload("asian_phones", ("a.xlsx", make_workbook({"S": [[1, 2]]})), ("b.xlsx", make_workbook({"S": [[3]]})))
+    assert response.status_code == 202
+    docs = response.json["documents"]
+    assert [(d["filename"], d["status"]) for d in docs] == [("a.xlsx", "queued"), ("b.xlsx", "queued")]
+    assert docs[0]["url"] == f"/documents/{docs[0]['id']}"
+    assert api.document(docs[0]["id"])["total"] is None
+    assert len(_stored_files(app)) == 2
+
+
+def test_worker_counts_each_file_and_adds_to_the_category(api, make_workbook, run_jobs, client):
+    api.create_category("asian_phones")
+    ids = [d["id"] for d in api.upload(
+        "asian_phones",
+        ("a.xlsx", make_workbook({"S": [[12.5, "order 12 of 3.5 kg"]]})),
+        ("b.xlsx", make_workbook({"S": [[33.8]]})),
+    ).json["documents"]]
+    run_jobs()
+    assert [api.document(i)["status"] for i in ids] == ["done", "done"]
+    assert api.document(ids[0])["total"] == "28"
+    assert client.get("/api/categories/asian_phones").json["total"] == "61.8"
+    assert client.get("/api/categories/asian_phones").json["documents"] == 2
+
+
+def test_same_content_twice_in_one_category_is_refused_naming_the_earlier_file(api, make_workbook, client, app):
+    api.create_category("asian_phones")
+    api.create_category("eu_phones", region="Europe")
+    content = make_workbook({"S": [[5]]})
+    first = api.upload("asian_phones", ("first.xlsx", content)).json["documents"][0]
+    again = api.upload("asian_phones", ("renamed.xlsx", content))
+    assert again.status_code == 409
+    assert "first.xlsx" in again.json["error"]
+    assert api.upload("eu_phones", ("first.xlsx", content)).status_code == 202
+    assert _document_count(app) == 2 and first["id"] == 1
+
+
+def test_same_content_twice_in_one_request_is_refused_whole(api, make_workbook, app):
+    api.create_category("asian_phones")
+    content = make_workbook({"S": [[5]]})
+    response = api.upload("asian_phones", ("a.xlsx", content), ("b.xlsx", content))
+    assert response.status_code == 409
+    assert _document_count(app) == 0 and _stored_files(app) == []
+
+
+def test_files_that_are_not_workbooks_are_refused_and_nothing_is_stored(api, make_workbook, app):
+    api.create_category("asian_phones")
+    for filename, content in [("notes.txt", b"hello, 12 apples"), ("empty.xlsx", b""), ("page.xlsx", b"<html></html>")]:
+        response = api.upload("asian_phones", ("good.xlsx", make_workbook()), (filename, content))
+        assert response.status_code == 400, filename
+        assert filename in response.json["error"]
+    assert _document_count(app) == 0 and _stored_files(app) == []
+
+
+def test_a_zip_that_is_not_a_workbook_is_refused(api):
+    api.create_category("asian_phones")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "not a workbook")
+    response = api.upload("asian_phones", ("fake.xlsx", buffer.getvalue()))
+    assert response.status_code == 400
+    assert "not a workbook" in response.json["error"]
+
+
+def test_a_zip_bomb_is_refused_at_upload_without_unpacking(api, app):
+    api.create_category("asian_phones")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"0" * (600 * 1024 * 1024))
+    assert len(buffer.getvalue()) < 2 * 1024 * 1024
+    response = api.upload("asian_phones", ("bomb.xlsx", buffer.getvalue()))
+    assert response.status_code == 400
+    assert "unpack" in response.json["error"]
+    assert _document_count(app) == 0
+
+
+def test_a_damaged_workbook_fails_in_the_worker_with_a_reason_and_the_worker_goes_on(api, make_workbook, run_jobs, client):
+    api.create_category("asian_phones")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook><sheets><sheet")
+    broken = api.upload("asian_phones", ("broken.xlsx", buffer.getvalue())).json["documents"][0]
+    good = api.upload("asian_phones", ("good.xlsx", make_workbook({"S": [[7]]}))).json["documents"][0]
+    run_jobs()
+    failed = api.document(broken["id"])
+    assert failed["status"] == "failed"
+    assert "could not be read" in failed["error"] or "damaged" in failed["error"]
+    assert api.document(good["id"])["status"] == "done"
+    assert client.get("/api/categories/asian_phones").json["total"] == "7"
+
+
+def test_over_the_size_limit_is_413_with_a_message(api, app, make_workbook):
+    api.create_category("asian_phones")
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    try:
+        response = api.upload("asian_phones", ("big.xlsx", b"PK" + b"0" * 20_000))
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    assert response.status_code == 413
+    assert "limit" in response.json["error"]
+    assert _document_count(app) == 0
+
+
+def test_unknown_category_is_404(api, make_workbook):
+    response = api.upload("nope", ("a.xlsx", make_workbook()))
+    assert response.status_code == 404
+    assert "nope" in response.json["error"]
+
+
+def test_upload_without_files_is_400(client, api):
+    api.create_category("asian_phones")
+    response = client.post("/api/categories/asian_phones/files", data={}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "choose at least one" in response.json["error"]
+
+
+def test_upload_page_form_stores_and_shows_queued_then_done(client, api, make_workbook, run_jobs):
+    api.create_category("asian_phones")
+    response = client.post(
+        "/categories/asian_phones/upload",
+        data={"file": [(io.BytesIO(make_workbook({"S": [[2, 3]]})), "prices.xlsx")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    page = client.get("/categories/asian_phones").text
+    assert "prices.xlsx" in page and "badge-queued" in page
+    run_jobs()
+    page = client.get("/categories/asian_phones").text
+    assert "badge-done" in page and 'id="category-total">5<' in page
+
+
+def test_upload_page_shows_refusal_next_to_the_file_input(client, api):
+    api.create_category("asian_phones")
+    response = client.post(
+        "/categories/asian_phones/upload",
+        data={"file": [(io.BytesIO(b"plain text"), "notes.txt")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "“notes.txt” is not a workbook" in response.text
+
+
+def test_download_returns_the_original_bytes(client, api, make_workbook):
+    api.create_category("asian_phones")
+    content = make_workbook({"S": [[1]]})
+    doc = api.upload("asian_phones", ("orig.xlsx", content)).json["documents"][0]
+    response = client.get(f"/documents/{doc['id']}/download")
+    assert response.status_code == 200 and response.data == content
