@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.models.category import Category
 
 
-class DocumentStatus(str, enum.Enum):
+class DocumentStatus(enum.StrEnum):
     """Where a document is on its way from upload to counted."""
 
     QUEUED = "queued"
