@@ -1,6 +1,6 @@
 """Search results and "which regions have a file containing X"."""
 
-from flask import render_template, request
+from flask import render_template, request, url_for
 
 from webapp import search
 from webapp.explore import bp
@@ -14,18 +14,37 @@ def _filters() -> finder.Filters:
     return finder.Filters(args.get("type", ""), args.get("region", ""), args.get("category", ""))
 
 
+def _search_url(**changes) -> str:
+    """Return this search's URL with some arguments changed (None or "" drops one); page resets."""
+    args = {key: request.args.get(key, "") for key in ("q", "type", "region", "category")}
+    args.update(changes)
+    return url_for("explore.search_page", **{key: value for key, value in args.items() if value})
+
+
+def _pages(current: int, last: int) -> list[int | None]:
+    """Return the page numbers to offer: first, last and a window around the current one (None is a gap)."""
+    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
+    with_gaps: list[int | None] = []
+    for number in shown:
+        if with_gaps and number - with_gaps[-1] > 1:
+            with_gaps.append(None)
+        with_gaps.append(number)
+    return with_gaps
+
+
 @bp.route("/search")
 def search_page():
     """Show highlighted hits for the query, with filters, pages and the regions panel."""
     query = request.args.get("q", "")
     page = request.args.get("page", 1, type=int) or 1
     context = {"q": query, "filters": _filters(), "results": None, "regions": None, "error": None,
-               "choices": categories.list_categories()}
+               "choices": categories.list_categories(), "search_url": _search_url, "pages": []}
     status = 200
     if query.strip():
         try:
             context["results"] = finder.search_documents(query, context["filters"], page)
             context["regions"] = finder.find_regions(query)
+            context["pages"] = _pages(context["results"].page, context["results"].pages)
         except search.SearchUnavailable:
             context["error"], status = UNAVAILABLE, 503
     return render_template("explore/search.html", **context), status

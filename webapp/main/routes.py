@@ -1,27 +1,51 @@
 """Dashboard, category, upload and document pages."""
 
-from flask import abort, flash, jsonify, redirect, render_template, send_file, url_for
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 
 from webapp.main import bp
 from webapp.main.forms import CategoryForm, UploadForm
-from webapp.services import categories, documents, health, storage
+from webapp.services import categories, documents, health, preview, storage
+from webapp.services import dashboard as figures
 from webapp.services.intake import ACCEPTED, RefusedUpload
+
+
+@bp.app_template_global()
+def asset_url(filename: str) -> str:
+    """Return a static file's URL carrying a digest of its content, so browsers never keep a stale copy."""
+    path = Path(current_app.static_folder) / filename
+    return url_for("static", filename=filename, v=_digest(path, path.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=64)
+def _digest(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 @bp.route("/")
 def dashboard():
-    """Show every category's exact total and the totals by type and region."""
+    """Show every category's exact total, charts by type and region, and recent uploads."""
     return _render_dashboard(CategoryForm())
 
 
 def _render_dashboard(form: CategoryForm, status: int = 200):
+    type_, region = request.args.get("type", "").strip(), request.args.get("region", "").strip()
+    by_type, by_region = categories.totals_by("type"), categories.totals_by("region")
     page = render_template(
         "main/dashboard.html",
         form=form,
-        categories=categories.list_categories(),
+        categories=figures.categories_where(type_, region) if type_ or region else categories.list_categories(),
+        filters={"type": type_, "region": region},
         pending=categories.pending_counts(),
-        by_type=categories.totals_by("type"),
-        by_region=categories.totals_by("region"),
+        summary=figures.summary(),
+        by_type=by_type,
+        by_region=by_region,
+        charts=[("type", "Totals by type", by_type, figures.bars(by_type)),
+                ("region", "Totals by region", by_region, figures.bars(by_region))],
+        recent=figures.recent_uploads(),
     )
     return page, status
 
@@ -63,6 +87,13 @@ def _render_category(category, form: UploadForm, status: int = 200):
     return render_template("main/category.html", category=category, documents=docs, form=form, accepted=ACCEPTED), status
 
 
+@bp.route("/categories/<name>/rows")
+def category_rows(name):
+    """Return the rows of a category's file list, for the page to swap in as statuses change."""
+    category = _category_or_404(name)
+    return render_template("main/_document_rows.html", documents=documents.list_documents(category))
+
+
 @bp.route("/categories/<name>/upload", methods=["POST"])
 def upload(name):
     """Store and queue the chosen workbooks; processing happens in the background."""
@@ -90,7 +121,8 @@ def document(document_id):
     doc = documents.get_document(document_id)
     if doc is None:
         abort(404, description=f"There is no file #{document_id}.")
-    return render_template("main/document.html", document=doc)
+    sheets = preview.preview_workbook(storage.path_for(doc.sha256), doc.sha256) if doc.status == "done" else None
+    return render_template("main/document.html", document=doc, preview=sheets)
 
 
 @bp.route("/documents/<int:document_id>/download")

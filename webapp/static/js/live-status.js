@@ -1,51 +1,95 @@
 // Keep a category's file list and total current without reloading the page.
+// The JSON API says what changed; the server renders the changed rows (with their actions).
 (function () {
   "use strict";
   var table = document.getElementById("documents");
-  if (!table) return;
-  var url = table.getAttribute("data-poll");
+  if (!table || !window.fetch) return;
+  var pollUrl = table.getAttribute("data-poll");
+  var rowsUrl = table.getAttribute("data-rows");
+  var announcer = document.getElementById("status-announcer");
+  var timer = null;
+  var busy = false;
+  var again = false;
 
-  function text(el, value) { if (el && el.textContent !== value) el.textContent = value; }
+  function setText(id, value) {
+    var el = document.getElementById(id);
+    if (el && el.textContent !== value) el.textContent = value;
+  }
 
-  function render(doc) {
-    var row = document.getElementById("document-" + doc.id);
-    if (!row) {
-      var empty = table.querySelector(".empty-row");
-      if (empty) empty.remove();
-      row = table.tBodies[0].insertRow(0);
-      row.id = "document-" + doc.id;
-      row.innerHTML = '<td><a></a></td><td class="status"></td><td class="num sum"></td><td></td>';
-      row.querySelector("a").href = doc.url;
-      row.querySelector("a").textContent = doc.filename;
-    }
-    if (row.getAttribute("data-status") === doc.status && doc.status !== "processing") return;
-    row.setAttribute("data-status", doc.status);
-    var status = row.querySelector(".status");
-    status.textContent = "";
-    var badge = document.createElement("span");
-    badge.className = "badge badge-" + doc.status;
-    badge.textContent = doc.status;
-    status.appendChild(badge);
-    if (doc.error) {
-      var reason = document.createElement("span");
-      reason.className = "reason";
-      reason.textContent = " " + doc.error;
-      status.appendChild(reason);
-    }
-    text(row.querySelector(".sum"), doc.status === "done" ? doc.total : "");
+  function changed(docs) {
+    return docs.filter(function (doc) {
+      var row = document.getElementById("document-" + doc.id);
+      return !row || row.getAttribute("data-status") !== doc.status;
+    });
+  }
+
+  function removeGone(docs) {
+    var known = {};
+    docs.forEach(function (doc) { known["document-" + doc.id] = true; });
+    Array.prototype.forEach.call(table.tBodies[0].querySelectorAll("tr[id^=document-]"), function (row) {
+      if (!known[row.id]) row.remove();
+    });
+  }
+
+  function announce(docs) {
+    if (!announcer) return;
+    var parts = docs.filter(function (d) { return d.status === "done" || d.status === "failed"; }).map(function (d) {
+      return d.status === "done" ? d.filename + " is done: " + d.total : d.filename + " failed: " + (d.error || "");
+    });
+    if (parts.length) announcer.textContent = parts.join(". ");
+  }
+
+  function swapRows(html, docs) {
+    var body = table.tBodies[0];
+    var fresh = document.createElement("tbody");
+    fresh.innerHTML = html;
+    var empty = body.querySelector(".empty-row");
+    if (empty && docs.length) empty.remove();
+    // Newest first, as the server orders them: insert missing rows above existing ones in order.
+    var anchor = body.firstElementChild;
+    docs.forEach(function (doc) {
+      var incoming = fresh.querySelector("#document-" + doc.id);
+      var current = document.getElementById("document-" + doc.id);
+      if (!incoming) return;
+      if (current) {
+        current.replaceWith(incoming);
+      } else {
+        body.insertBefore(incoming, anchor);
+      }
+    });
+  }
+
+  function schedule(delay) {
+    clearTimeout(timer);
+    timer = setTimeout(poll, delay);
   }
 
   function poll() {
-    fetch(url, { headers: { Accept: "application/json" } })
-      .then(function (r) { return r.ok ? r.json() : null; })
+    if (busy) { again = true; return; }
+    busy = true;
+    var pending = 0;
+    fetch(pollUrl, { headers: { Accept: "application/json" }, cache: "no-store" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (data) {
-        if (!data) return;
-        data.documents.forEach(render);
-        text(document.getElementById("category-total"), data.category.total);
-        text(document.getElementById("category-files"), String(data.category.documents));
-        setTimeout(poll, data.pending > 0 ? 1000 : 5000);
+        pending = data.pending;
+        setText("category-total", data.category.total);
+        setText("category-files", String(data.category.documents));
+        setText("category-pending", data.pending ? ", " + data.pending + " still processing" : "");
+        removeGone(data.documents);
+        var moved = changed(data.documents);
+        if (!moved.length) return null;
+        return fetch(rowsUrl, { cache: "no-store" })
+          .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
+          .then(function (html) { swapRows(html, moved); announce(moved); });
       })
-      .catch(function () { setTimeout(poll, 5000); });
+      .then(function () { schedule(pending > 0 ? 1000 : 5000); })
+      .catch(function () { schedule(5000); })
+      .then(function () {
+        busy = false;
+        if (again) { again = false; schedule(0); }
+      });
   }
-  poll();
+
+  document.addEventListener("documents:changed", function () { schedule(0); });
+  schedule(0);
 })();

@@ -1,0 +1,142 @@
+// Upload workbooks one request per file, each with its own progress bar and its own message.
+// Without JavaScript the plain form posts every chosen file at once.
+(function () {
+  "use strict";
+  var form = document.getElementById("upload-form");
+  var zone = document.getElementById("dropzone");
+  var input = document.getElementById("file");
+  var list = document.getElementById("uploads");
+  if (!form || !zone || !input || !list || !window.XMLHttpRequest || !window.FormData) return;
+
+  var url = form.getAttribute("data-upload-url");
+  var token = form.querySelector("input[name=csrf_token]");
+  var waiting = [];
+  var running = 0;
+  var PARALLEL = 2;
+
+  function size(bytes) {
+    if (bytes < 1024) return bytes + " B";
+    if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
+    return (bytes / 1024 / 1024).toFixed(1) + " MB";
+  }
+
+  function element(tag, className, text) {
+    var el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function addItem(file) {
+    var item = element("li", "upload");
+    item.setAttribute("data-state", "waiting");
+    var head = element("div", "upload-head");
+    head.appendChild(element("span", "upload-name", file.name));
+    head.appendChild(element("span", "upload-size", size(file.size)));
+    var bar = element("progress", "upload-bar");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", "Upload of " + file.name);
+    var message = element("p", "upload-message", "Waiting to upload…");
+    item.appendChild(head);
+    item.appendChild(bar);
+    item.appendChild(message);
+    list.insertBefore(item, list.firstChild);
+    return { file: file, item: item, bar: bar, message: message };
+  }
+
+  function settle(entry, state, text) {
+    entry.item.setAttribute("data-state", state);
+    entry.message.textContent = text;
+    if (state === "error") {
+      entry.message.setAttribute("role", "alert");
+      var dismiss = element("button", "dismiss", "Dismiss");
+      dismiss.type = "button";
+      dismiss.setAttribute("aria-label", "Dismiss the message about " + entry.file.name);
+      dismiss.addEventListener("click", function () { entry.item.remove(); input.focus(); });
+      entry.item.querySelector(".upload-head").appendChild(dismiss);
+    }
+    running -= 1;
+    next();
+  }
+
+  function errorText(xhr) {
+    try {
+      var body = JSON.parse(xhr.responseText);
+      if (body && body.error) return body.error;
+    } catch (e) { /* not JSON: fall through to a generic message */ }
+    if (xhr.status === 413) return "This file is larger than the upload limit.";
+    return "The upload failed (error " + xhr.status + "). Please try again.";
+  }
+
+  function send(entry) {
+    var xhr = new XMLHttpRequest();
+    var body = new FormData();
+    body.append("file", entry.file, entry.file.name);
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Accept", "application/json");
+    if (token) xhr.setRequestHeader("X-CSRFToken", token.value);
+    entry.item.setAttribute("data-state", "uploading");
+    entry.message.textContent = "Uploading…";
+    xhr.upload.onprogress = function (event) {
+      if (!event.lengthComputable) return;
+      var percent = Math.round((event.loaded / event.total) * 100);
+      entry.bar.value = percent;
+      entry.message.textContent = "Uploading… " + percent + "%";
+    };
+    xhr.onload = function () {
+      if (xhr.status === 202) {
+        entry.bar.value = 100;
+        var doc = JSON.parse(xhr.responseText).documents[0];
+        settle(entry, "sent", "Uploaded. It is queued for processing; follow it in the list below.");
+        document.dispatchEvent(new CustomEvent("documents:changed", { detail: doc }));
+      } else {
+        settle(entry, "error", errorText(xhr));
+      }
+    };
+    xhr.onerror = function () { settle(entry, "error", "The connection was lost during the upload. Please try again."); };
+    xhr.send(body);
+  }
+
+  function next() {
+    while (running < PARALLEL && waiting.length) {
+      running += 1;
+      send(waiting.shift());
+    }
+  }
+
+  function upload(files) {
+    for (var i = 0; i < files.length; i += 1) waiting.push(addItem(files[i]));
+    next();
+  }
+
+  form.classList.add("enhanced");
+  input.addEventListener("change", function () {
+    if (input.files && input.files.length) upload(input.files);
+    input.value = "";
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (input.files && input.files.length) upload(input.files);
+  });
+
+  ["dragenter", "dragover"].forEach(function (name) {
+    zone.addEventListener(name, function (event) {
+      event.preventDefault();
+      zone.classList.add("dragging");
+    });
+  });
+  ["dragleave", "dragend"].forEach(function (name) {
+    zone.addEventListener(name, function (event) {
+      if (event.target === zone) zone.classList.remove("dragging");
+    });
+  });
+  zone.addEventListener("drop", function (event) {
+    event.preventDefault();
+    zone.classList.remove("dragging");
+    if (event.dataTransfer && event.dataTransfer.files.length) upload(event.dataTransfer.files);
+  });
+  // A file dropped just outside the zone must not make the browser leave the page to open it.
+  window.addEventListener("dragover", function (event) { event.preventDefault(); });
+  window.addEventListener("drop", function (event) { event.preventDefault(); });
+})();
