@@ -37,6 +37,14 @@ def fail_document_on_timeout(job, exc_type, exc_value, traceback) -> bool:
     return True
 
 
+class SweepingWorker(DocumentWorker):
+    """Also puts stranded documents back on their way, between jobs, once per sweep interval."""
+
+    def run_maintenance_tasks(self):  # noqa: D102 - RQ hook, runs in the worker process between jobs
+        super().run_maintenance_tasks()
+        sweeper.sweep()
+
+
 def main() -> None:
     """Run the worker until stopped (or until the queue is empty with --burst)."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -46,14 +54,15 @@ def main() -> None:
     with app.app_context():
         # Forked work horses must open their own database connections.
         os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
-        sweeper.resume_documents()
-        sweeper.catch_up_index()
-        db.session.remove()
-        db.engine.dispose()
-        worker = DocumentWorker(
+        sweeper.sweep(take_turns=False)
+        interval = app.config["SWEEP_INTERVAL_SECONDS"]
+        worker = SweepingWorker(
             [queue.documents_queue()],
             connection=queue.connection(),
             exception_handlers=[fail_document_on_timeout],
+            # RQ runs maintenance between jobs and after each idle wait of worker_ttl - 15 seconds.
+            maintenance_interval=interval,
+            worker_ttl=interval + 15,
         )
         worker.work(burst=args.burst, with_scheduler=not args.burst, logging_level="INFO")
 

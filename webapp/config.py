@@ -29,6 +29,8 @@ class Config:
     JOB_TIMEOUT_SECONDS = _int("JOB_TIMEOUT_SECONDS", 300)
     JOB_MEMORY_MB = _int("JOB_MEMORY_MB", 2048)
     PROCESSING_LEASE_SECONDS = _int("PROCESSING_LEASE_SECONDS", 600)
+    # How often workers look for stranded documents, and how long one may sit queued before it is re-sent.
+    SWEEP_INTERVAL_SECONDS = _int("SWEEP_INTERVAL_SECONDS", 60)
     SEARCH_PAGE_SIZE = 20
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None

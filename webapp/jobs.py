@@ -22,3 +22,11 @@ def process_document(document_id: int) -> str:
         return processing.process_document(document_id)
     with _context():
         return processing.process_document(document_id)
+
+
+def reprocess_document(document_id: int) -> str:
+    """Read a counted document again and replace its contribution atomically."""
+    if has_app_context():
+        return processing.reprocess_document(document_id)
+    with _context():
+        return processing.reprocess_document(document_id)

@@ -1,15 +1,21 @@
 """The one place that knows how document jobs are put on the `documents` queue."""
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from rq.registry import ScheduledJobRegistry
 
 QUEUE_NAME = "documents"
 # Transient failures (database or search briefly away) retry with growing pauses.
 RETRY = Retry(max=5, interval=[5, 15, 60, 120, 300])
+# A retry this late means no scheduler is running (its worker died): queue the document again now.
+OVERDUE = timedelta(seconds=30)
 
 log = logging.getLogger(__name__)
 
@@ -28,19 +34,62 @@ def documents_queue() -> Queue:
     return Queue(QUEUE_NAME, connection=connection())
 
 
+def job_id(document_id: int, action: str = "process") -> str:
+    """Return the id of a document's job: one per document and action, so re-enqueueing cannot pile up."""
+    return f"{action}-document-{document_id}"
+
+
 def enqueue_document(document_id: int) -> bool:
-    """Queue a document for processing; return False (and leave it for the sweeper) if Redis is away."""
+    """Queue a document unless its job is already waiting; return False (the sweeper retries) if Redis is away."""
+    return _enqueue("webapp.jobs.process_document", document_id, "process")
+
+
+def enqueue_reprocess(document_id: int) -> bool:
+    """Queue a counted document to be read again; return False if Redis is away."""
+    return _enqueue("webapp.jobs.reprocess_document", document_id, "reprocess")
+
+
+def _enqueue(function: str, document_id: int, action: str) -> bool:
+    queue = documents_queue()
     try:
-        documents_queue().enqueue(
-            "webapp.jobs.process_document",
+        if _waiting(queue, job_id(document_id, action)):
+            return True
+        queue.enqueue(
+            function,
             document_id,
+            job_id=job_id(document_id, action),
             job_timeout=current_app.config["JOB_TIMEOUT_SECONDS"],
             retry=RETRY,
             result_ttl=3600,
             failure_ttl=7 * 24 * 3600,
-            description=f"process document {document_id}",
+            description=f"{action} document {document_id}",
         )
     except RedisError as exc:
-        log.warning("job=enqueue document=%s state=deferred reason=%r", document_id, str(exc))
+        log.warning("job=enqueue document=%s action=%s state=deferred reason=%r", document_id, action, str(exc))
         return False
     return True
+
+
+def _waiting(queue: Queue, id: str) -> bool:
+    """Tell whether this job will still run; otherwise clear its old record so a fresh one can take the id."""
+    try:
+        job = Job.fetch(id, connection=queue.connection)
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    if status in (JobStatus.QUEUED, JobStatus.DEFERRED):
+        return True
+    if status == JobStatus.SCHEDULED and not _overdue(queue, job):
+        return True
+    # Finished, failed, overdue, or started by a worker that died: a live run is still safe to
+    # duplicate, because a document is counted at most once.
+    job.delete()
+    return False
+
+
+def _overdue(queue: Queue, job: Job) -> bool:
+    try:
+        due = ScheduledJobRegistry(queue=queue).get_scheduled_time(job)
+    except NoSuchJobError:
+        return True
+    return due < datetime.now(UTC) - OVERDUE
