@@ -1,21 +1,116 @@
-"""Routes that change a document after upload (retry now; delete and reprocess come with issue 4)."""
+"""Routes that change a document or category after upload: retry, reprocess, delete (with confirmation)."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 
 from webapp.main import bp
 from webapp.main.forms import ActionForm
-from webapp.services import documents
+from webapp.services import categories, documents, removal
+from webapp.services.numbers import display_number
+
+
+def _require_token() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400, description="This form has expired; please reload the page and try again.")
+
+
+def _back_to(document_id: int):
+    return redirect(request.referrer or url_for("main.document", document_id=document_id))
+
+
+def _document_or_404(document_id: int):
+    document = documents.get_document(document_id)
+    if document is None:
+        abort(404, description=f"There is no file #{document_id}; it may have been deleted.")
+    return document
+
+
+def _category_or_404(name: str):
+    category = categories.find_category(name)
+    if category is None:
+        abort(404, description=f"There is no category named “{name}”.")
+    return category
 
 
 @bp.route("/documents/<int:document_id>/retry", methods=["POST"])
 def retry_document(document_id):
     """Queue a failed document again."""
-    if not ActionForm().validate_on_submit():
-        abort(400, description="This form has expired; please reload the page and try again.")
+    _require_token()
     try:
         document = documents.retry_document(document_id)
     except documents.NotRetryable as exc:
         flash(str(exc), "error")
-        return redirect(request.referrer or url_for("main.document", document_id=document_id))
+        return _back_to(document_id)
     flash(f"“{document.filename}” is queued again.", "success")
-    return redirect(request.referrer or url_for("main.document", document_id=document_id))
+    return _back_to(document_id)
+
+
+@bp.route("/documents/<int:document_id>/reprocess", methods=["POST"])
+def reprocess_document(document_id):
+    """Read a processed document again; its total is replaced in one step when the new reading is ready."""
+    _require_token()
+    try:
+        document = documents.reprocess_document(document_id)
+    except documents.NotReprocessable as exc:
+        flash(str(exc), "error")
+        return _back_to(document_id)
+    flash(f"“{document.filename}” will be read again; its total is replaced in one step when that is done.", "success")
+    return _back_to(document_id)
+
+
+@bp.route("/documents/<int:document_id>/delete", methods=["GET"])
+def confirm_delete_document(document_id):
+    """Ask before deleting a file, saying what its category's total will lose."""
+    return render_template("main/delete_document.html", document=_document_or_404(document_id), form=ActionForm())
+
+
+@bp.route("/documents/<int:document_id>/delete", methods=["POST"])
+def delete_document(document_id):
+    """Delete a file and take exactly its sum off its category's total."""
+    _require_token()
+    try:
+        deleted = removal.delete_document(document_id)
+    except removal.NotFound as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("main.dashboard"))
+    if deleted.subtracted is None:
+        flash(f"Deleted “{deleted.filename}”. It had not been counted, so the total is unchanged.", "success")
+    else:
+        flash(
+            f"Deleted “{deleted.filename}”; {display_number(deleted.subtracted)} was taken off the total of "
+            f"“{deleted.category}”.",
+            "success",
+        )
+    return redirect(url_for("main.category", name=deleted.category))
+
+
+@bp.route("/categories/<name>/delete", methods=["GET"])
+def confirm_delete_category(name):
+    """Ask before deleting a category: its name must be typed to confirm."""
+    return _render_delete_category(_category_or_404(name))
+
+
+def _render_delete_category(category, error: str | None = None, status: int = 200):
+    page = render_template(
+        "main/delete_category.html",
+        category=category,
+        files=len(documents.list_documents(category)),
+        form=ActionForm(),
+        error=error,
+    )
+    return page, status
+
+
+@bp.route("/categories/<name>/delete", methods=["POST"])
+def delete_category(name):
+    """Delete a category with its files, once its name has been typed to confirm."""
+    _require_token()
+    category = _category_or_404(name)
+    try:
+        deleted = removal.delete_category(category, request.form.get("confirm_name", ""))
+    except (removal.NotConfirmed, removal.CategoryChanged) as exc:
+        return _render_delete_category(category, str(exc), 400 if isinstance(exc, removal.NotConfirmed) else 409)
+    except removal.NotFound as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("main.dashboard"))
+    flash(f"Deleted the category “{deleted.name}” and its {deleted.documents} file(s).", "success")
+    return redirect(url_for("main.dashboard"))

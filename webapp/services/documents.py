@@ -5,14 +5,15 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
 from webapp.models import Category, Document
 from webapp.services import storage
 from webapp.services.intake import RefusedUpload, check_workbook
-from webapp.services.queue import enqueue_document
+from webapp.services.queue import enqueue_document, enqueue_reprocess
+from webapp.services.removal import hold_content
 
 
 class DuplicateUpload(Exception):
@@ -88,6 +89,7 @@ def _refuse_duplicates(category: Category, spooled: list[_Spooled]) -> None:
 
 
 def _record(category: Category, item: _Spooled) -> Document:
+    hold_content(item.sha256)  # until the commit, so a deletion elsewhere cannot remove the file under us
     storage.keep(item.path, item.sha256)
     document = Document(category_id=category.id, filename=item.filename, sha256=item.sha256, size=item.size)
     db.session.add(document)
@@ -129,3 +131,44 @@ def retry_document(document_id: int) -> Document:
     db.session.commit()
     enqueue_document(document.id)
     return document
+
+
+_RETRY_FAILED = text("""
+    UPDATE documents
+       SET status = 'queued', error = NULL, attempts = 0, updated_at = now()
+     WHERE status = 'failed' AND (CAST(:category_id AS integer) IS NULL OR category_id = :category_id)
+ RETURNING id
+""")
+
+
+def retry_failed(category: Category | None = None) -> int:
+    """Send every failed document (of one category, or all) back to the queue; return how many."""
+    ids = list(db.session.execute(_RETRY_FAILED, {"category_id": category.id if category else None}).scalars())
+    db.session.commit()
+    for document_id in sorted(ids):
+        enqueue_document(document_id)
+    return len(ids)
+
+
+class NotReprocessable(Exception):
+    """Only processed (done) documents can be reprocessed."""
+
+
+def reprocess_document(document_id: int) -> Document:
+    """Queue a done document to be read again; its contribution is replaced in one transaction."""
+    document = db.session.get(Document, document_id)
+    if document is None or document.status != "done":
+        raise NotReprocessable("Only a processed file can be reprocessed; a failed one can be retried.")
+    if not enqueue_reprocess(document.id):
+        raise NotReprocessable("The queue is unavailable right now, so nothing changed; please try again in a minute.")
+    return document
+
+
+def reprocess_documents(category: Category | None = None) -> int:
+    """Queue every done document (of one category, or all) to be read again; return how many."""
+    query = select(Document.id).where(Document.status == "done").order_by(Document.id)
+    if category is not None:
+        query = query.where(Document.category_id == category.id)
+    ids = list(db.session.scalars(query))
+    db.session.commit()
+    return sum(enqueue_reprocess(document_id) for document_id in ids)
