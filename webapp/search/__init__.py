@@ -4,14 +4,22 @@ import logging
 
 from flask import current_app
 
-from webapp.search.base import SearchBackend, SearchHit, SearchQuery, SearchResults, SearchUnavailable
+from webapp.search.base import (
+    IndexDifferences,
+    Progress,
+    SearchBackend,
+    SearchHit,
+    SearchQuery,
+    SearchResults,
+    SearchUnavailable,
+)
 
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "SearchHit", "SearchQuery", "SearchResults", "SearchUnavailable",
-    "backend", "delete_document", "index_document", "index_document_quietly",
-    "matching_categories", "search",
+    "IndexDifferences", "SearchHit", "SearchQuery", "SearchResults", "SearchUnavailable",
+    "backend", "delete_document", "differences", "index_document", "index_document_quietly",
+    "matching_categories", "rebuild", "search",
 ]
 
 
@@ -59,3 +67,13 @@ def search(query: SearchQuery) -> SearchResults:
 def matching_categories(term: str) -> dict[int, int]:
     """Return how many done documents contain the term, per category id."""
     return backend().matching_categories(term)
+
+
+def rebuild(document_ids: list[int], progress: Progress) -> int:
+    """Index these documents afresh while searches keep answering; return how many were indexed."""
+    return backend().rebuild(document_ids, progress)
+
+
+def differences() -> IndexDifferences:
+    """Compare the search index with the done documents in PostgreSQL."""
+    return backend().differences()

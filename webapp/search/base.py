@@ -1,5 +1,6 @@
 """The small interface every search backend offers, and the values it exchanges."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -41,6 +42,25 @@ class SearchResults:
     hits: list[SearchHit]
 
 
+@dataclass
+class IndexDifferences:
+    """Where the search index disagrees with PostgreSQL, as document ids."""
+
+    missing: list[int] = field(default_factory=list)
+    extra: list[int] = field(default_factory=list)
+    stale: list[int] = field(default_factory=list)
+    checked: int = 0
+
+    @property
+    def clean(self) -> bool:
+        """Tell whether the index holds exactly the done documents, each current."""
+        return not (self.missing or self.extra or self.stale)
+
+
+# Called with how many more documents were indexed, so a progress bar can advance.
+Progress = Callable[[int], None]
+
+
 class SearchBackend(Protocol):
     """Index documents that PostgreSQL holds, and answer searches with document ids."""
 
@@ -55,6 +75,12 @@ class SearchBackend(Protocol):
 
     def matching_categories(self, term: str) -> dict[int, int]:
         """Return, per category id, how many done documents contain the term."""
+
+    def rebuild(self, document_ids: list[int], progress: Progress) -> int:
+        """Index these documents afresh without a moment where search is empty; return how many."""
+
+    def differences(self) -> IndexDifferences:
+        """Compare the index with the done documents in PostgreSQL."""
 
     def ping(self) -> bool:
         """Tell whether the backend answers."""

@@ -6,8 +6,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from webapp.extensions import db
-from webapp.search.base import SearchHit, SearchQuery, SearchResults, SearchUnavailable
+from webapp.search.base import IndexDifferences, Progress, SearchHit, SearchQuery, SearchResults, SearchUnavailable
 from webapp.search.highlight import FRAGMENT, START, STOP, safe_fragments
+from webapp.search.syntax import pipes_as_or
 from webapp.services.numbers import canonical_number
 
 # tsvector values are capped at 1 MB; very large workbooks are indexed on their first part.
@@ -18,30 +19,48 @@ _HEADLINE_OPTIONS = (
     f'FragmentDelimiter="{FRAGMENT}"'
 )
 _NUMBER_TOKEN = re.compile(r"(?<![\w.,])-?\d[\d,]*(?:\.\d+)?(?![\w.,]*\w)")
+# 'simple' plus unaccent (migration 0002): lowercase and accent-folded, so `café` finds `cafe`.
+CONFIG = "simple_folded"
+# PostgreSQL's parser skips anything that looks like an HTML tag (and a <script> body entirely), so
+# cell text like `<N/A>` would be unfindable; look-alike angle quotes keep it words, and readable.
+_UNTAG = "'<>', '\u2039\u203a'"
+_TEXT = f"translate(left(coalesce(text, ''), {INDEX_CHARS}), {_UNTAG})"
+_TEXT_SHORT = f"translate(left(coalesce(text, ''), 100000), {_UNTAG})"
+_HEADLINE_TEXT = f"translate(left(d.text, {HEADLINE_CHARS}), {_UNTAG})"
 
 _INDEX = text(f"""
     UPDATE documents
-       SET tsv = to_tsvector('simple', left(coalesce(text, ''), {INDEX_CHARS}))
-              || to_tsvector('simple', coalesce(numbers, '')),
+       SET tsv = to_tsvector('{CONFIG}', {_TEXT})
+              || to_tsvector('{CONFIG}', coalesce(numbers, '')),
            indexed_at = now()
      WHERE id = :id AND status = 'done'
 """)
-_INDEX_SHORT = text("""
+_INDEX_SHORT = text(f"""
     UPDATE documents
-       SET tsv = to_tsvector('simple', left(coalesce(text, ''), 100000))
-              || to_tsvector('simple', left(coalesce(numbers, ''), 100000)),
+       SET tsv = to_tsvector('{CONFIG}', {_TEXT_SHORT})
+              || to_tsvector('{CONFIG}', left(coalesce(numbers, ''), 100000)),
            indexed_at = now()
      WHERE id = :id AND status = 'done'
 """)
 _TOO_LONG = "54000"  # program_limit_exceeded: the tsvector would pass 1 MB
 _DELETE = text("UPDATE documents SET tsv = NULL, indexed_at = NULL WHERE id = :id")
-_MATCH = "d.status = 'done' AND d.tsv @@ websearch_to_tsquery('simple', :q)"
+_MATCH = f"d.status = 'done' AND d.tsv @@ websearch_to_tsquery('{CONFIG}', :q)"
 _IN_CATEGORIES = " AND d.category_id = ANY(:category_ids)"
+_MISSING = text("SELECT id FROM documents WHERE status = 'done' AND tsv IS NULL ORDER BY id")
+_EXTRA = text("SELECT id FROM documents WHERE status <> 'done' AND tsv IS NOT NULL ORDER BY id")
+_STALE = text("SELECT id FROM documents WHERE status = 'done' AND tsv IS NOT NULL AND indexed_at < updated_at ORDER BY id")
+_DONE = text("SELECT count(*) FROM documents WHERE status = 'done'")
 
 
 def user_query(raw: str) -> str:
     """Rewrite numbers in a user's query to their canonical form (`12.50` → `12.5`)."""
     return _NUMBER_TOKEN.sub(lambda m: canonical_number(m.group(0)) or m.group(0), raw)
+
+
+def websearch_query(raw: str) -> str:
+    """Turn what a user typed into websearch_to_tsquery input: canonical numbers, `|` as `or`."""
+    # PostgreSQL text cannot hold NUL; it separates words like any other punctuation would.
+    return pipes_as_or(user_query(raw.replace("\x00", " ")))
 
 
 class PostgresSearch:
@@ -65,7 +84,7 @@ class PostgresSearch:
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Return the best-ranked page of matches with highlights for that page only."""
-        params = {"q": user_query(query.text), "category_ids": list(query.category_ids or [])}
+        params = {"q": websearch_query(query.text), "category_ids": list(query.category_ids or [])}
         where = _MATCH + (_IN_CATEGORIES if query.category_ids is not None else "")
         try:
             total = db.session.execute(text(f"SELECT count(*) FROM documents d WHERE {where}"), params).scalar()
@@ -74,12 +93,12 @@ class PostgresSearch:
             rows = db.session.execute(
                 text(f"""
                     WITH page AS (
-                        SELECT d.id, ts_rank(d.tsv, websearch_to_tsquery('simple', :q)) AS rank
+                        SELECT d.id, ts_rank(d.tsv, websearch_to_tsquery('{CONFIG}', :q)) AS rank
                           FROM documents d WHERE {where}
                          ORDER BY rank DESC, d.id DESC LIMIT :limit OFFSET :offset
                     )
-                    SELECT p.id, ts_headline('simple', left(d.text, {HEADLINE_CHARS}),
-                                             websearch_to_tsquery('simple', :q), :options)
+                    SELECT p.id, ts_headline('{CONFIG}', {_HEADLINE_TEXT},
+                                             websearch_to_tsquery('{CONFIG}', :q), :options)
                       FROM page p JOIN documents d ON d.id = p.id
                      ORDER BY p.rank DESC, p.id DESC
                 """),
@@ -92,11 +111,29 @@ class PostgresSearch:
 
     def matching_categories(self, term: str) -> dict[int, int]:
         """Count matching done documents per category."""
-        rows = db.session.execute(
-            text(f"SELECT d.category_id, count(*) FROM documents d WHERE {_MATCH} GROUP BY d.category_id"),
-            {"q": user_query(term)},
-        )
-        return dict(rows.all())
+        try:
+            rows = db.session.execute(
+                text(f"SELECT d.category_id, count(*) FROM documents d WHERE {_MATCH} GROUP BY d.category_id"),
+                {"q": websearch_query(term)},
+            ).all()
+        except OperationalError as exc:
+            db.session.rollback()
+            raise SearchUnavailable(str(exc)) from exc
+        return dict(rows)
+
+    def rebuild(self, document_ids: list[int], progress: Progress) -> int:
+        """Recompute each document's tsvector in place; searches keep using the old one until then."""
+        for document_id in document_ids:
+            self.index_document(document_id)
+            progress(1)
+        return len(document_ids)
+
+    def differences(self) -> IndexDifferences:
+        """Find done documents without a tsvector, others with one, and ones changed since indexing."""
+        found = IndexDifferences(*(list(db.session.scalars(q)) for q in (_MISSING, _EXTRA, _STALE)))
+        found.checked = db.session.execute(_DONE).scalar()
+        db.session.commit()
+        return found
 
     def ping(self) -> bool:
         """PostgreSQL search is up whenever the database is."""
