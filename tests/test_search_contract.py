@@ -225,7 +225,8 @@ def test_reindex_swaps_the_alias_while_searches_keep_answering(app, api, make_wo
 
 
 @pytest.mark.parametrize("app", ["elasticsearch"], indirect=True)
-def test_search_down_shows_a_clear_error_and_uploads_still_count(app, client, api, make_workbook, run_jobs, search_server):
+def test_search_down_shows_a_clear_error_and_uploads_still_count(app, client, api, make_workbook, run_jobs, runner,
+                                                                  search_server):
     api.create_category("depot", region="Asia")
     api.upload("depot", ("before.xlsx", make_workbook({"S": [["anvil", 5]]})))
     run_jobs()
@@ -238,6 +239,9 @@ def test_search_down_shows_a_clear_error_and_uploads_still_count(app, client, ap
         assert client.get("/regions", query_string={"term": "anvil"}).status_code == 503
         health = client.get("/healthz")
         assert health.status_code == 503 and health.json["search"].startswith("down")
+        for command in ("reindex", "check"):
+            result = _run(runner, command)
+            assert result.exit_code == 1 and "Search is unavailable" in result.output, result.output
 
         upload = api.upload("depot", ("during.xlsx", make_workbook({"S": [["anvil", 7]]})))
         assert upload.status_code == 202
@@ -250,3 +254,22 @@ def test_search_down_shows_a_clear_error_and_uploads_still_count(app, client, ap
     settle(app)
     assert _files(client, q="anvil") == {"before.xlsx", "during.xlsx"}
     assert api.document(upload.json["documents"][0]["id"])["searchable"] is True
+
+
+@pytest.mark.parametrize("app", ["elasticsearch"], indirect=True)
+def test_an_older_write_never_replaces_a_newer_one(app, client, api, make_workbook, run_jobs):
+    api.create_category("lab")
+    document_id = api.upload("lab", ("notes.xlsx", make_workbook({"S": [["first draft"]]}))).json["documents"][0]["id"]
+    run_jobs()
+    change = text("UPDATE documents SET text = :text, updated_at = CAST(:at AS timestamp) WHERE id = :id")
+    with app.app_context():
+        # Reprocessed: new text, a later version; then a slow writer arrives with what it read before.
+        db.session.execute(change, {"text": "second draft", "at": "2100-01-01 00:00:02", "id": document_id})
+        db.session.commit()
+        search.index_document(document_id)
+        db.session.execute(change, {"text": "first draft", "at": "2100-01-01 00:00:01", "id": document_id})
+        db.session.commit()
+        search.index_document(document_id)
+    settle(app)
+    assert _files(client, q="second") == {"notes.xlsx"}
+    assert _files(client, q="first") == set()

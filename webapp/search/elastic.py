@@ -1,17 +1,14 @@
 """Elasticsearch: documents in a versioned index behind an alias, written after PostgreSQL commits."""
 
 import logging
-import re
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Mapping
 
-from elastic_transport import TransportError
-from elasticsearch import ApiError, BadRequestError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
 from sqlalchemy import Row, text
 
 from webapp.extensions import db
 from webapp.search.base import IndexDifferences, Progress, SearchHit, SearchQuery, SearchResults, SearchUnavailable
+from webapp.search.elastic_index import VersionedIndices, connect, reachable
 from webapp.search.highlight import START, STOP, safe_fragment
 from webapp.search.postgres import user_query
 from webapp.search.syntax import or_as_pipes
@@ -25,29 +22,10 @@ HIGHLIGHT_CHARS = 1_000_000
 # index.max_result_window: deeper pages are refused by Elasticsearch, so we answer them with no hits.
 MAX_WINDOW = 10_000
 MAX_CATEGORIES = 50_000
-REQUEST_TIMEOUT = 10
-# Wrong credentials, overload and cluster trouble mean "try again later", never "bad input".
-_UNAVAILABLE = {401, 403, 408, 429}
 # The query language PostgreSQL's websearch_to_tsquery also speaks: no prefix, fuzzy or slop operators.
 _FLAGS = "AND|OR|NOT|PHRASE|PRECEDENCE|WHITESPACE"
 # A transaction that counted a document can commit a little after its now(); a rebuild re-sends those too.
 _CATCH_UP_MARGIN = "5 minutes"
-
-SETTINGS = {
-    "number_of_shards": 1,
-    "analysis": {
-        "analyzer": {"folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]}}
-    },
-}
-MAPPINGS = {
-    "dynamic": "strict",
-    "properties": {
-        "document_id": {"type": "long"},
-        "category_id": {"type": "keyword"},
-        "text": {"type": "text", "analyzer": "folded"},
-        "numbers": {"type": "text", "analyzer": "folded"},
-    },
-}
 HIGHLIGHT = {
     "pre_tags": [START],
     "post_tags": [STOP],
@@ -67,37 +45,14 @@ _COUNTED_SINCE = text(f"""
     SELECT id FROM documents
      WHERE status = 'done' AND updated_at >= :since - interval '{_CATCH_UP_MARGIN}' ORDER BY id
 """)
+# Deletes are versioned too, above any version PostgreSQL has given out, so a late write cannot undo them.
+_DELETE_VERSION = text("SELECT (extract(epoch FROM CAST(clock_timestamp() AS timestamp)) * 1000000)::bigint")
 _MARK_INDEXED = text("UPDATE documents SET indexed_at = now() WHERE id = ANY(:ids) AND status = 'done'")
 _UNMARK = text("UPDATE documents SET indexed_at = NULL WHERE id = :id")
 
 
 class _AliasMissing(Exception):
     """The alias was removed under us (e.g. an operator deleted the index)."""
-
-
-@contextmanager
-def _reachable(action: str) -> Iterator[None]:
-    try:
-        yield
-    except TransportError as exc:
-        raise SearchUnavailable(f"Elasticsearch {action}: {exc}") from exc
-    except ApiError as exc:
-        if exc.meta.status >= 500 or exc.meta.status in _UNAVAILABLE:
-            raise SearchUnavailable(f"Elasticsearch {action}: {exc}") from exc
-        raise
-
-
-def connect(config: Mapping) -> Elasticsearch:
-    """Build a client from the app's settings; certificates are always verified."""
-    ca_certs = config.get("ELASTICSEARCH_CA_CERTS") or None
-    if ca_certs and not Path(ca_certs).is_file():
-        raise RuntimeError(f"ELASTICSEARCH_CA_CERTS is {ca_certs!r}, which is not a file.")
-    password = config.get("ELASTICSEARCH_PASSWORD")
-    auth = (config.get("ELASTICSEARCH_USERNAME") or "elastic", password) if password else None
-    return Elasticsearch(
-        config["ELASTICSEARCH_URL"], basic_auth=auth, ca_certs=ca_certs,
-        request_timeout=REQUEST_TIMEOUT, max_retries=2, retry_on_timeout=True,
-    )
 
 
 def query_text(raw: str) -> str:
@@ -113,7 +68,7 @@ class ElasticSearch:
     def __init__(self, client: Elasticsearch, alias: str) -> None:
         self.client = client
         self.alias = alias
-        self._alias_ready = False
+        self.indices = VersionedIndices(client, alias)
 
     @classmethod
     def from_config(cls, config: Mapping) -> "ElasticSearch":
@@ -130,11 +85,14 @@ class ElasticSearch:
 
     def delete_document(self, document_id: int) -> None:
         """Remove the document from the index."""
-        with _reachable("delete"):
+        version = db.session.execute(_DELETE_VERSION).scalar()
+        db.session.commit()
+        with reachable("delete"):
             try:
-                self.client.delete(index=self.alias, id=str(document_id), refresh="wait_for")
-            except NotFoundError:
-                pass  # never indexed, or no index yet: already unfindable
+                self.client.delete(index=self.alias, id=str(document_id), version=version,
+                                   version_type="external", refresh="wait_for")
+            except (NotFoundError, ConflictError):
+                pass  # never indexed or no index yet; or written again since, from newer data
         db.session.execute(_UNMARK, {"id": document_id})
         db.session.commit()
 
@@ -142,22 +100,16 @@ class ElasticSearch:
         """Fill a new versioned index, swap the alias to it in one step, then drop the old one."""
         since = db.session.execute(text("SELECT localtimestamp")).scalar()
         db.session.commit()
-        with _reachable("rebuild"):
-            old, new = self._indices_behind_alias(), self._next_index()
-            self._create(new)
+        with reachable("rebuild"):
+            old, new = self.indices.live(), self.indices.next_name()
+            self.indices.create(new)
             written = self._fill(new, document_ids, progress)
-            self.client.indices.update_aliases(
-                actions=[{"remove": {"index": name, "alias": self.alias}} for name in old]
-                + [{"add": {"index": new, "alias": self.alias}}]
-            )
-        self._alias_ready = True
+            self.indices.swap(old, new)
         _mark_indexed(written)
         log.info("job=reindex index=%s replaced=%s documents=%s", new, ",".join(old) or "-", len(written))
         # Documents counted while we filled the new index may have been written to the old one.
         _mark_indexed(self._write_live(_rows(list(db.session.scalars(_COUNTED_SINCE, {"since": since})))))
-        if old:
-            with _reachable("drop old index"):
-                self.client.indices.delete(index=",".join(old))
+        self.indices.drop_quietly(old)
         return len(written)
 
     def _fill(self, index: str, document_ids: list[int], progress: Progress) -> list[int]:
@@ -169,17 +121,17 @@ class ElasticSearch:
                 progress(len(batch))
             self.client.indices.refresh(index=index)
         except BaseException:
-            self._drop_quietly(index)
+            self.indices.drop_quietly([index])
             raise
         return written
 
     def _write_live(self, rows: list[Row]) -> list[int]:
-        self._ensure_alias()
+        self.indices.ensure_alias()
         try:
             return self._write(self.alias, rows, require_alias=True)
         except _AliasMissing:
-            self._alias_ready = False
-            self._ensure_alias()
+            self.indices.forget()
+            self.indices.ensure_alias()
             return self._write(self.alias, rows, require_alias=True)
 
     def _write(self, index: str, rows: list[Row], require_alias: bool = False) -> list[int]:
@@ -192,7 +144,7 @@ class ElasticSearch:
                                          "version_type": "external"}})
             operations.append({"document_id": row.id, "category_id": str(row.category_id),
                                "text": row.text, "numbers": row.numbers})
-        with _reachable("index"):
+        with reachable("index"):
             response = self.client.bulk(operations=operations, require_alias=require_alias)
         current, refused = [], []
         for row, item in zip(rows, response["items"], strict=True):
@@ -248,7 +200,7 @@ class ElasticSearch:
         expected = {row[0]: (str(row[1]), row[2]) for row in db.session.execute(_EXPECTED)}
         db.session.commit()
         indexed: dict[int, tuple[str, int]] = {}
-        with _reachable("check"):
+        with reachable("check"):
             try:
                 for hit in helpers.scan(self.client, index=self.alias, query={"query": {"match_all": {}}},
                                         source_includes=["category_id"], version=True):
@@ -275,7 +227,7 @@ class ElasticSearch:
 
     def _search(self, **body) -> dict | None:
         """Search the alias; None when there is no index yet."""
-        with _reachable("search"):
+        with reachable("search"):
             for attempt in (1, 2):
                 try:
                     return self.client.search(index=self.alias, **body).body
@@ -284,49 +236,6 @@ class ElasticSearch:
                     if attempt == 2:
                         return None
         return None
-
-    # Indices and the alias
-
-    def _ensure_alias(self) -> None:
-        if self._alias_ready:
-            return
-        with _reachable("create index"):
-            if not self.client.indices.exists_alias(name=self.alias):
-                first = f"{self.alias}-v1"
-                if not self._create(first, aliases={self.alias: {}}):
-                    self.client.indices.put_alias(index=first, name=self.alias)
-        self._alias_ready = True
-
-    def _create(self, name: str, aliases: dict | None = None) -> bool:
-        """Create a versioned index; return False if it already existed."""
-        try:
-            self.client.indices.create(index=name, settings=SETTINGS, mappings=MAPPINGS, aliases=aliases or {})
-        except BadRequestError as exc:
-            if exc.error != "resource_already_exists_exception":
-                raise
-            return False
-        return True
-
-    def _indices_behind_alias(self) -> list[str]:
-        try:
-            return sorted(self.client.indices.get_alias(name=self.alias).body)
-        except NotFoundError:
-            return []
-
-    def _next_index(self) -> str:
-        pattern = re.compile(rf"^{re.escape(self.alias)}-v(\d+)$")
-        try:
-            names = self.client.indices.get_alias(index=f"{self.alias}-v*").body
-        except NotFoundError:
-            names = {}
-        versions = [int(m.group(1)) for name in names if (m := pattern.match(name))]
-        return f"{self.alias}-v{max(versions, default=0) + 1}"
-
-    def _drop_quietly(self, index: str) -> None:
-        try:
-            self.client.indices.delete(index=index)
-        except (TransportError, ApiError) as exc:
-            log.warning("job=reindex index=%s state=left_behind reason=%r", index, str(exc))
 
 
 def _rows(document_ids: list[int]) -> list[Row]:
