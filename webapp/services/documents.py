@@ -122,7 +122,8 @@ class NotRetryable(Exception):
 
 def retry_document(document_id: int) -> Document:
     """Send a failed document back to the queue for another try."""
-    document = db.session.get(Document, document_id, with_for_update=True)
+    # Lock only the document row: its category is joined in, and PostgreSQL refuses to lock an outer join.
+    document = db.session.get(Document, document_id, with_for_update={"of": Document})
     if document is None or document.status != "failed":
         db.session.rollback()
         raise NotRetryable("Only a file that failed can be retried.")
