@@ -4,6 +4,7 @@ import argparse
 import logging
 import os
 import resource
+import signal
 
 from rq import Worker
 from rq.timeouts import JobTimeoutException
@@ -23,11 +24,40 @@ class DocumentWorker(Worker):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         return super().main_work_horse(job, queue)
 
+    def handle_work_horse_killed(self, job, retpid, ret_val, rusage):  # noqa: D102 - RQ hook, runs in the worker
+        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
+        reason = horse_death_reason(job, ret_val)
+        if reason and job.func_name == "webapp.jobs.process_document":
+            # RQ will retry the job; the retry finds the document failed and leaves it alone.
+            processing.mark_failed(job.args[0], reason)
+
+
+def horse_death_reason(job, ret_val: int | None) -> str | None:
+    """Say why a document's work horse died, or None when the death says nothing about the file.
+
+    ret_val None: RQ killed the horse itself, past the time limit. A signal other than SIGKILL (SIGABRT
+    from a reader that could not allocate under the memory cap, SIGSEGV) or an error exit: the file did
+    it. SIGKILL comes from outside (an operator, the kernel, a deploy): the job is retried as usual.
+    """
+    if ret_val is None:
+        return timeout_reason(job)
+    if os.WIFSIGNALED(ret_val) and os.WTERMSIG(ret_val) == signal.SIGKILL:
+        return None
+    return (
+        "Reading this workbook needed more memory than one file may use, or crashed the reader "
+        "(it may be far too large, or built to exhaust memory), so it was stopped."
+    )
+
+
+def timeout_reason(job) -> str:
+    """Say that a job hit its time limit, naming the limit."""
+    return f"Processing took longer than the {job.timeout}-second limit for one file, so it was stopped."
+
 
 def fail_document_on_timeout(job, exc_type, exc_value, traceback) -> bool:
     """Mark a document failed with a plain reason when its job hits the time limit or runs out of memory."""
     reasons = {
-        JobTimeoutException: f"Processing took longer than the {job.timeout}-second limit, so it was stopped.",
+        JobTimeoutException: timeout_reason(job),
         MemoryError: "This workbook needs more memory than one file is allowed, so it was stopped.",
     }
     reason = next((r for kind, r in reasons.items() if issubclass(exc_type, kind)), None)

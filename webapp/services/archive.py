@@ -47,14 +47,17 @@ class ArchiveFacts:
     sheets: list[SheetPart] = field(default_factory=list)
 
 
-def check_archive(path: Path, kind: str, max_unzipped_bytes: int) -> ArchiveFacts:
-    """Refuse zip bombs and XML entity tricks by reading only sizes and the start of each part."""
+def check_archive(path: Path, kind: str, max_unzipped_bytes: int, list_sheets: bool = True) -> ArchiveFacts:
+    """Refuse zip bombs and XML entity tricks by reading only sizes and the start of each part.
+
+    With list_sheets, also map an .xlsx's sheets to their parts (a damaged sheet list raises UnsafeArchive).
+    """
     try:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
             _check_sizes(entries, max_unzipped_bytes)
             prologs = {entry.filename: _check_prolog(archive, entry) for entry in entries if _is_xml(entry.filename)}
-            if kind == "ods":
+            if kind == "ods" or not list_sheets:
                 return ArchiveFacts()
             sheets = _worksheets(archive)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, NotImplementedError) as exc:

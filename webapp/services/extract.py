@@ -1,8 +1,9 @@
 """Read a workbook into searchable text, an exact sum and per-sheet facts (pure Python: no Flask, no database)."""
 
 import gc
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from os import PathLike
 from pathlib import Path
@@ -25,13 +26,21 @@ class ExtractionError(Exception):
     """A workbook that cannot be read; the message is shown to the user as is."""
 
 
+def _setting(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
 @dataclass(frozen=True)
 class Limits:
-    """How much one workbook may hold before it is refused (each refusal names its limit)."""
+    """How much one workbook may hold before it is refused (each refusal names its limit).
 
-    max_unzipped_bytes: int = 500 * 2**20
-    max_cells: int = 10_000_000
-    max_sheets: int = 2_000
+    Defaults come from the environment (the same MAX_UNZIPPED_MB the upload check reads), so the
+    worker needs no application context to know them.
+    """
+
+    max_unzipped_bytes: int = field(default_factory=lambda: _setting("MAX_UNZIPPED_MB", 500) * 2**20)
+    max_cells: int = field(default_factory=lambda: _setting("MAX_CELLS", 10_000_000))
+    max_sheets: int = field(default_factory=lambda: _setting("MAX_SHEETS", 2_000))
 
 
 @dataclass
@@ -65,9 +74,10 @@ class Extraction:
         }
 
 
-def extract(path: str | PathLike, limits: Limits = Limits()) -> Extraction:
+def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
     """Read every sheet of the workbook at `path`; raise ExtractionError when it cannot or may not be read."""
     path = Path(path)
+    limits = limits or Limits()
     try:
         sniffed = sniff(path)
         if sniffed.kind == "csv":

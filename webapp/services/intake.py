@@ -1,41 +1,33 @@
-"""Judge uploaded bytes before anything is stored: real workbook, sane when unzipped."""
+"""Judge uploaded bytes before anything is stored: a real workbook in an accepted format, sane when unzipped."""
 
-import zipfile
 from pathlib import Path
 
-ACCEPTED = "Excel workbooks (.xlsx)"
-MAX_ZIP_ENTRIES = 10_000
-MAX_COMPRESSION_RATIO = 200
+from webapp.services.archive import UnsafeArchive, check_archive
+from webapp.services.sniff import ACCEPTED, NotAWorkbook, PasswordProtected, Sniffed, sniff
+
+__all__ = ["ACCEPTED", "RefusedUpload", "check_workbook"]
 
 
 class RefusedUpload(Exception):
     """An upload that is not an acceptable workbook; the message is shown to the user."""
 
 
-def check_workbook(path: Path, filename: str, max_unzipped_bytes: int) -> None:
-    """Raise RefusedUpload unless the file at `path` is a readable .xlsx of sane unzipped size."""
-    if path.stat().st_size == 0:
-        raise RefusedUpload(f"“{filename}” is empty. Please choose one of: {ACCEPTED}.")
-    if not zipfile.is_zipfile(path):
-        raise RefusedUpload(f"“{filename}” is not a workbook. Please choose one of: {ACCEPTED}.")
+def check_workbook(path: Path, filename: str, max_unzipped_bytes: int) -> Sniffed:
+    """Return the file's real format, or raise RefusedUpload saying why it cannot be read and what is accepted.
+
+    Only what is cheap and certain is judged here; a workbook damaged inside fails later, in the worker,
+    with its reason on the document.
+    """
     try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-            names = {entry.filename for entry in entries}
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise RefusedUpload(f"“{filename}” is damaged and cannot be opened as a workbook.") from exc
-    if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
-        raise RefusedUpload(f"“{filename}” is not a workbook. Please choose one of: {ACCEPTED}.")
-    _check_unzipped_size(entries, filename, max_unzipped_bytes)
-
-
-def _check_unzipped_size(entries: list[zipfile.ZipInfo], filename: str, limit: int) -> None:
-    bomb = f"“{filename}” would unpack to far more data than a workbook holds, so it was refused."
-    if len(entries) > MAX_ZIP_ENTRIES:
-        raise RefusedUpload(bomb)
-    unzipped = sum(entry.file_size for entry in entries)
-    if unzipped > limit:
-        raise RefusedUpload(bomb)
-    for entry in entries:
-        if entry.file_size > 1_000_000 and entry.file_size > MAX_COMPRESSION_RATIO * max(entry.compress_size, 1):
-            raise RefusedUpload(bomb)
+        sniffed = sniff(path)
+        if sniffed.is_zip:
+            check_archive(path, sniffed.kind, max_unzipped_bytes, list_sheets=False)
+    except PasswordProtected as exc:
+        raise RefusedUpload(
+            f"“{filename}” is password-protected. Remove the password in your spreadsheet program and upload it again."
+        ) from exc
+    except NotAWorkbook as exc:
+        raise RefusedUpload(f"“{filename}” {exc}. Please choose one of: {ACCEPTED}.") from exc
+    except UnsafeArchive as exc:
+        raise RefusedUpload(f"“{filename}” {exc}.") from exc
+    return sniffed

@@ -132,15 +132,17 @@ def _decode_sample(head: bytes, encoding: str) -> str:
 
 
 def _delimiter(sample: str) -> str:
-    """Find the column separator (comma, semicolon or tab); a single column of numbers is a CSV too."""
-    lines = sample.splitlines()[:50] if len(sample) < _SAMPLE else sample.splitlines()[:-1][:50]
-    lines = [line for line in lines if line.strip()]
-    if not lines:
-        raise NotAWorkbook("holds no data (it is blank text)")
-    try:
-        return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t").delimiter
-    except csv.Error:
-        pass
-    if all(_NUMBER_LINE.fullmatch(line) for line in lines):
-        return ","
-    raise NotAWorkbook("is text, but not a table: no commas, semicolons or tabs separate its columns")
+    """Find the column separator (comma, semicolon or tab) that splits the rows alike.
+
+    A table has at least two rows; a single column of numbers is a table too. Anything else is prose.
+    """
+    lines = sample.splitlines() if len(sample) < _SAMPLE else sample.splitlines()[:-1]
+    lines = [line for line in lines[:50] if line.strip()]
+    if len(lines) >= 2:
+        try:
+            return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t").delimiter
+        except csv.Error:
+            pass
+        if all(_NUMBER_LINE.fullmatch(line) for line in lines):
+            return ","
+    raise NotAWorkbook("is not a workbook: it is plain text, not a table with columns separated by commas, semicolons or tabs")
