@@ -31,6 +31,12 @@ class SheetPreview:
     rows: list[list[Cell]] = field(default_factory=list)
     more_rows: bool = False
     more_columns: bool = False
+    first_row: int = 1
+    columns: list[str] = field(default_factory=list)
+
+    def numbered_rows(self) -> list[tuple[int, list[Cell]]]:
+        """Return each row with its number as the spreadsheet shows it."""
+        return [(self.first_row + i, row) for i, row in enumerate(self.rows)]
 
 
 @dataclass
@@ -64,12 +70,27 @@ def _sheet(workbook: CalamineWorkbook, name: str) -> SheetPreview:
     sheet = workbook.get_sheet_by_name(name)
     rows = sheet.to_python(nrows=MAX_ROWS + 1)
     shown = [[_cell(value) for value in row[:MAX_COLUMNS]] for row in rows[:MAX_ROWS]]
+    # The rows start at the first used cell, which is not always A1.
+    first_row, first_column = sheet.start or (0, 0)
+    width = max((len(row) for row in shown), default=0)
     return SheetPreview(
         name,
         shown,
         more_rows=len(rows) > MAX_ROWS,
         more_columns=any(len(row) > MAX_COLUMNS for row in rows),
+        first_row=first_row + 1,
+        columns=[column_letters(first_column + i) for i in range(width)],
     )
+
+
+def column_letters(index: int) -> str:
+    """Return a spreadsheet column's name from its 0-based index (0 → A, 27 → AB)."""
+    name = ""
+    index += 1
+    while index:
+        index, remainder = divmod(index - 1, 26)
+        name = chr(ord("A") + remainder) + name
+    return name
 
 
 def _cell(value: object) -> Cell:

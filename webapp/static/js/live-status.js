@@ -75,6 +75,7 @@
         setText("category-total", data.category.total);
         setText("category-files", String(data.category.documents));
         setText("category-pending", data.pending ? ", " + data.pending + " still processing" : "");
+        document.dispatchEvent(new CustomEvent("documents:polled", { detail: data.documents }));
         removeGone(data.documents);
         var moved = changed(data.documents);
         if (!moved.length) return null;

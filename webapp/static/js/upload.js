@@ -88,7 +88,8 @@
       if (xhr.status === 202) {
         entry.bar.value = 100;
         var doc = JSON.parse(xhr.responseText).documents[0];
-        settle(entry, "sent", "Uploaded. It is queued for processing; follow it in the list below.");
+        entry.item.setAttribute("data-document", String(doc.id));
+        settle(entry, "sent", "Uploaded. Waiting its turn to be processed…");
         document.dispatchEvent(new CustomEvent("documents:changed", { detail: doc }));
       } else {
         settle(entry, "error", errorText(xhr));
@@ -109,6 +110,22 @@
     for (var i = 0; i < files.length; i += 1) waiting.push(addItem(files[i]));
     next();
   }
+
+  // Once uploaded, each file's line follows its processing, so the user sees the outcome where they looked.
+  var PROGRESS = {
+    queued: function () { return "Uploaded. Waiting its turn to be processed…"; },
+    processing: function () { return "Uploaded. Adding up its numbers…"; },
+    done: function (doc) { return "Done: its numbers add up to " + doc.total + "."; },
+    failed: function (doc) { return "Could not be processed: " + (doc.error || "unknown reason") + " You can retry it in the list below."; },
+  };
+  document.addEventListener("documents:polled", function (event) {
+    event.detail.forEach(function (doc) {
+      var item = list.querySelector('[data-document="' + doc.id + '"]');
+      if (!item || !PROGRESS[doc.status] || item.getAttribute("data-status") === doc.status) return;
+      item.setAttribute("data-status", doc.status);
+      item.querySelector(".upload-message").textContent = PROGRESS[doc.status](doc);
+    });
+  });
 
   form.classList.add("enhanced");
   input.addEventListener("change", function () {

@@ -1,0 +1,128 @@
+"""In a real browser: create a category, upload workbooks, watch them finish, retry a failure."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.files import chosen, damaged_workbook
+
+pytestmark = pytest.mark.browser
+
+
+def test_create_category_upload_three_workbooks_and_watch_them_finish(page, worker, make_workbook, shot):
+    page.goto("/")
+    page.get_by_role("button", name="Create category").click()
+    expect(page.locator("#name-error")).to_have_text("Name is required.")
+    expect(page.get_by_role("textbox", name="Name")).to_be_focused()
+    shot(page, "form-errors")
+
+    page.get_by_role("textbox", name="Name").fill("asian_phones")
+    page.get_by_role("textbox", name="Region").fill("Asia")
+    page.get_by_role("textbox", name="Type").fill("phones")
+    page.get_by_role("button", name="Create category").click()
+    expect(page.locator(".flash-success")).to_have_text("Category “asian_phones” created.")
+    expect(page).to_have_url(re.compile(r"/categories/asian_phones$"))
+
+    page.get_by_role("link", name="Dashboard").first.click()
+    expect(page.locator("#chart-type")).to_contain_text("phones")
+    expect(page.locator("#chart-type .bar-value")).to_have_text("0")
+    page.locator("#categories").get_by_role("link", name="asian_phones").first.click()
+
+    page.evaluate("window.stillTheSamePage = true")
+    page.locator("#file").set_input_files([
+        chosen("cents.xlsx", make_workbook({"S": [[0.1, 0.2]]})),
+        chosen("tens.xlsx", make_workbook({"S": [[10, 20]]})),
+        chosen("notes.xlsx", make_workbook({"Prices": [["Item", "Price"], ["order 12 of 3.5 kg", 2.25]]})),
+    ])
+    uploads = page.locator("#uploads .upload")
+    expect(uploads).to_have_count(3)
+    expect(page.locator('#uploads .upload[data-state="sent"]')).to_have_count(3)
+    for bar in page.locator("#uploads progress").all():
+        assert bar.evaluate("el => el.value") == 100
+
+    rows = page.locator("#documents tbody tr")
+    expect(page.locator('#documents tr[data-status="done"]')).to_have_count(3)
+    expect(rows.filter(has_text="cents.xlsx").locator(".sum")).to_have_text("0.3")
+    expect(rows.filter(has_text="tens.xlsx").locator(".sum")).to_have_text("30")
+    expect(rows.filter(has_text="notes.xlsx").locator(".sum")).to_have_text("17.75")
+    expect(page.locator("#category-total")).to_have_text("48.05")
+    expect(page.locator("#category-files")).to_have_text("3")
+    expect(uploads.filter(has_text="cents.xlsx").locator(".upload-message")).to_have_text("Done: its numbers add up to 0.3.")
+    assert page.evaluate("window.stillTheSamePage") is True, "the page reloaded"
+    shot(page, "category-done")
+
+    page.get_by_role("link", name="Dashboard").first.click()
+    expect(page.locator("#chart-type .bar-value")).to_have_text("48.05")
+    expect(page.locator("#chart-region")).to_contain_text("Asia")
+    expect(page.locator("#grand-total")).to_have_text("48.05")
+    expect(page.locator("#recent li")).to_have_count(3)
+    shot(page, "dashboard")
+
+    page.locator("#chart-type a").first.click()
+    expect(page.locator(".chip")).to_contain_text("phones")
+    expect(page.locator("#categories tbody tr")).to_have_count(1)
+
+
+def test_each_refused_file_gets_its_own_message(page, worker, site, make_workbook, shot):
+    site.create_category("eu_tabs", region="Europe", type="tablets")
+    book = make_workbook({"S": [[5]]})
+    page.goto("/categories/eu_tabs")
+    page.locator("#file").set_input_files([
+        chosen("notes.txt", b"just some words", "text/plain"),
+        chosen("prices.xlsx", book),
+    ])
+    expect(page.locator('#uploads .upload[data-state="sent"]')).to_have_count(1)
+    page.locator("#file").set_input_files([chosen("prices-copy.xlsx", book)])
+
+    def upload_of(name):
+        exact_name = page.locator(".upload-name", has_text=re.compile(f"^{re.escape(name)}$"))
+        return page.locator("#uploads .upload").filter(has=exact_name)
+
+    refused_text = upload_of("notes.txt")
+    expect(refused_text).to_have_attribute("data-state", "error")
+    expect(refused_text.locator(".upload-message")).to_contain_text("“notes.txt” is not a workbook")
+    duplicate = upload_of("prices-copy.xlsx")
+    expect(duplicate.locator(".upload-message")).to_contain_text("already in “eu_tabs” as “prices.xlsx”")
+    expect(upload_of("prices.xlsx")).to_have_attribute("data-state", "sent")
+    expect(page.locator('#documents tr[data-status="done"]')).to_have_count(1)
+    expect(page.locator("#documents tbody tr")).to_have_count(1)
+    expect(page.locator("#category-total")).to_have_text("5")
+    shot(page, "refused")
+
+    duplicate.get_by_role("button", name=re.compile("Dismiss")).click()
+    expect(page.locator("#uploads .upload")).to_have_count(2)
+
+
+def test_failed_file_shows_its_reason_and_retry_queues_it_again(page, worker, site, shot):
+    site.create_category("broken_books")
+    page.goto("/categories/broken_books")
+    page.locator("#file").set_input_files([chosen("damaged.xlsx", damaged_workbook())])
+
+    row = page.locator("#documents tbody tr").filter(has_text="damaged.xlsx")
+    expect(row).to_have_attribute("data-status", "failed")
+    expect(row.locator(".reason")).to_have_text(re.compile(r"damaged|(cannot|could not) be read", re.I))
+    expect(page.locator("#category-total")).to_have_text("0")
+    shot(page, "failed")
+
+    row.get_by_role("button", name="Retry").click()
+    expect(page.locator(".flash-success")).to_have_text("“damaged.xlsx” is queued again.")
+    expect(page).to_have_url(re.compile(r"/categories/broken_books$"))
+    # Still damaged, so it fails again, and the page shows that without a reload.
+    expect(row).to_have_attribute("data-status", "failed")
+    expect(row.get_by_role("button", name="Retry")).to_be_visible()
+
+
+def test_plain_form_uploads_without_javascript(browser, live_server, worker, site, make_workbook, shot):
+    site.create_category("no_script")
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    try:
+        tab = context.new_page()
+        tab.goto("/categories/no_script")
+        tab.get_by_label("Choose one or more workbooks").set_input_files([chosen("a.xlsx", make_workbook({"S": [[7]]}))])
+        tab.get_by_role("button", name="Upload").click()
+        expect(tab.locator(".flash-success")).to_contain_text("Uploaded “a.xlsx”")
+        expect(tab.locator("#documents tbody tr").filter(has_text="a.xlsx")).to_have_count(1)
+        shot(tab, "no-javascript")
+    finally:
+        context.close()
