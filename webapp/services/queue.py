@@ -77,7 +77,11 @@ def _waiting(queue: Queue, id: str) -> bool:
     except NoSuchJobError:
         return False
     status = job.get_status(refresh=False)
-    if status in (JobStatus.QUEUED, JobStatus.DEFERRED):
+    if status == JobStatus.DEFERRED:
+        return True
+    # A queued job is only waiting if it is still in the list: a worker killed just after taking it
+    # leaves it "queued" in RQ's intermediate list, which RQ itself only notices minutes later.
+    if status == JobStatus.QUEUED and queue.connection.lpos(queue.key, id) is not None:
         return True
     if status == JobStatus.SCHEDULED and not _overdue(queue, job):
         return True
