@@ -1,8 +1,12 @@
 """Real workbook files written by the tests: every format, formulas with and without cached values, hostile files."""
 
+import codecs
+import csv
 import datetime as dt
 import io
+import struct
 import zipfile
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,3 +180,155 @@ def xlsx_bytes(sheets: dict[str, Iterable[Sequence[object]]], **options) -> byte
 def files_dir(tmp_path) -> Path:
     """A scratch folder for generated files."""
     return tmp_path
+
+
+_ODS_NS = (
+    'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+    'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+    'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"'
+)
+
+
+def _ods_cell(value: object) -> str:
+    if value is None:
+        return "<table:table-cell/>"
+    if isinstance(value, bool):
+        flag = "true" if value else "false"
+        attributes, shown = f'office:value-type="boolean" office:boolean-value="{flag}"', flag.upper()
+    elif isinstance(value, (int, float)):
+        attributes, shown = f'office:value-type="float" office:value="{value!r}"', value
+    elif isinstance(value, dt.date):
+        attributes, shown = f'office:value-type="date" office:date-value="{value.isoformat()}"', value
+    else:
+        attributes, shown = 'office:value-type="string"', escape(str(value))
+    return f"<table:table-cell {attributes}><text:p>{shown}</text:p></table:table-cell>"
+
+
+def ods_bytes(sheets: dict[str, list[list[object]]], *, prolog: str = "") -> bytes:
+    """Write a minimal OpenDocument spreadsheet by hand (what LibreOffice needs to open it)."""
+    tables = "".join(
+        f'<table:table table:name="{escape(name)}">'
+        + "".join("<table:table-row>" + "".join(map(_ods_cell, row)) + "</table:table-row>" for row in rows)
+        + "</table:table>"
+        for name, rows in sheets.items()
+    )
+    content = (
+        f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<office:document-content {_ODS_NS} office:version="1.2">'
+        f"<office:body><office:spreadsheet>{tables}</office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", zipfile.ZIP_STORED)
+        archive.writestr("META-INF/manifest.xml", manifest, zipfile.ZIP_DEFLATED)
+        archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def xls_bytes(sheets: dict[str, list[list[object]]]) -> bytes:
+    """Write a legacy Excel 97-2003 .xls with xlwt."""
+    import xlwt
+
+    workbook = xlwt.Workbook()
+    dates = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for name, rows in sheets.items():
+        sheet = workbook.add_sheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if isinstance(value, dt.date):
+                    sheet.write(r, c, value, dates)
+                elif value is not None:
+                    sheet.write(r, c, value)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows: list[list[str]], *, encoding: str = "utf-8", delimiter: str = ",", bom: bool = False) -> bytes:
+    """Write CSV text the way spreadsheet programs export it, in the given encoding."""
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    data = buffer.getvalue().encode(encoding)
+    if bom and encoding == "utf-8":
+        data = codecs.BOM_UTF8 + data
+    return data
+
+
+def encrypted_xlsx_bytes(password: str = "secret") -> bytes:
+    """Return a real password-protected .xlsx (ECMA-376 agile encryption, as Excel writes it)."""
+    from msoffcrypto.format.ooxml import OOXMLFile
+
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(xlsx_bytes({"Secret": [[1, 2, 3]]}))).encrypt(password, encrypted)
+    return encrypted.getvalue()
+
+
+def _replace_part(content: bytes, part: str, data: bytes) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(content))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item.filename, data if item.filename == part else source.read(item.filename))
+    return buffer.getvalue()
+
+
+def sheet_xml(cells: str, *, prolog: str = "") -> bytes:
+    """Return a worksheet part holding the given raw <row> elements."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<worksheet {_NS}><sheetData>{cells}</sheetData></worksheet>'
+    ).encode()
+
+
+def xlsx_with_sheet_xml(data: bytes) -> bytes:
+    """Return an .xlsx whose only sheet's XML is exactly `data`."""
+    return _replace_part(xlsx_bytes({"S": [[1]]}), "xl/worksheets/sheet1.xml", data)
+
+
+BILLION_LAUGHS = (
+    '<!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+    + "]>"
+)
+EXTERNAL_ENTITY = '<!DOCTYPE x [<!ENTITY secret SYSTEM "file:///etc/passwd">]>'
+
+
+def deflate_bomb(part_head: bytes, block: bytes, times: int, part_tail: bytes) -> tuple[bytes, int, int]:
+    """Deflate head + block * times + tail quickly (full flushes make the block's bytes repeat); return data, crc, size."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+    start = compressor.compress(part_head) + compressor.flush(zlib.Z_FULL_FLUSH)
+    repeated = compressor.compress(block) + compressor.flush(zlib.Z_FULL_FLUSH)
+    end = compressor.compress(part_tail) + compressor.flush()
+    crc = zlib.crc32(part_head)
+    for _ in range(times):
+        crc = zlib.crc32(block, crc)
+    return start + repeated * times + end, zlib.crc32(part_tail, crc), len(part_head) + len(block) * times + len(part_tail)
+
+
+def zip_with_raw_entry(content: bytes, part: str, deflated: tuple[bytes, int, int], declared_size: int | None = None) -> bytes:
+    """Rebuild a zip with `part` replaced by pre-deflated data, optionally declaring a false uncompressed size."""
+    data, crc, size = deflated
+    source = zipfile.ZipFile(io.BytesIO(content))
+    out = io.BytesIO()
+    central = []
+
+    def add(name: str, payload: bytes, crc: int, size: int, method: int) -> None:
+        offset, encoded = out.tell(), name.encode()
+        fields = (20, 0, method, 0, 0x21, crc, len(payload), size, len(encoded))
+        out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, *fields, 0) + encoded + payload)
+        central.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, *fields, 0, 0, 0, 0, 0, offset) + encoded)
+
+    for item in source.infolist():
+        if item.filename != part:
+            raw = source.read(item.filename)
+            add(item.filename, raw, zlib.crc32(raw), len(raw), zipfile.ZIP_STORED)
+    add(part, data, crc, size if declared_size is None else declared_size, zipfile.ZIP_DEFLATED)
+    directory = b"".join(central)
+    start = out.tell()
+    out.write(directory)
+    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(directory), start, 0))
+    return out.getvalue()

@@ -195,3 +195,13 @@ def _count_chunk(chunk: bytes, prefixed: bool) -> int:
     if not formulas or formulas <= chunk.count(b"</f><v>") + chunk.count(b"/><v>"):
         return 0
     return len(_FORMULA_WITHOUT_VALUE.findall(chunk))
+
+
+def column_letters(index: int) -> str:
+    """Return the name of a 0-based column index (0 → A, 27 → AB)."""
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name

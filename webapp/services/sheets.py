@@ -70,6 +70,7 @@ class SheetFacts:
             "name": self.name,
             "numeric_sum": display_number(self.numeric_sum),
             "text_sum": display_number(self.text_sum),
+            "total": display_number(EXACT.add(self.numeric_sum, self.text_sum)),
             "cells": {kind: n for kind, n in sorted(self.cells.items()) if n},
             "skipped_numbers": self.skipped,
             "formulas_without_value": self.formulas_without_value,
