@@ -27,6 +27,9 @@ def test_create_category_upload_three_workbooks_and_watch_them_finish(page, work
     page.get_by_role("link", name="Dashboard").first.click()
     expect(page.locator("#chart-type")).to_contain_text("phones")
     expect(page.locator("#chart-type .bar-value")).to_have_text("0")
+    watching = page.context.new_page()
+    watching.goto("/")
+    expect(watching.locator("#files-counted")).to_have_text("0")
     page.locator("#categories").get_by_role("link", name="asian_phones").first.click()
 
     page.evaluate("window.stillTheSamePage = true")
@@ -51,6 +54,11 @@ def test_create_category_upload_three_workbooks_and_watch_them_finish(page, work
     expect(uploads.filter(has_text="cents.xlsx").locator(".upload-message")).to_have_text("Done: its numbers add up to 0.3.")
     assert page.evaluate("window.stillTheSamePage") is True, "the page reloaded"
     shot(page, "category-done")
+
+    # A dashboard left open in another tab catches up by itself.
+    expect(watching.locator("#files-counted")).to_have_text("3")
+    expect(watching.locator("#chart-type .bar-value")).to_have_text("48.05")
+    watching.close()
 
     page.get_by_role("link", name="Dashboard").first.click()
     expect(page.locator("#chart-type .bar-value")).to_have_text("48.05")

@@ -1,4 +1,5 @@
-// While something on this page is still being processed, quietly refresh the part marked #live.
+// While something on this page is still being processed, quietly refresh the part marked #live
+// (every 2 s); a page that asks for it with data-idle-refresh also looks for news now and then.
 (function () {
   "use strict";
   var live = document.getElementById("live");
@@ -30,7 +31,10 @@
   }
 
   function schedule() {
-    if (live.getAttribute("data-pending") !== "0" && rounds < MAX_ROUNDS) setTimeout(refresh, 2000);
+    if (rounds >= MAX_ROUNDS) return;
+    var idle = parseInt(live.getAttribute("data-idle-refresh") || "0", 10);
+    if (live.getAttribute("data-pending") !== "0") setTimeout(refresh, 2000);
+    else if (idle > 0) setTimeout(refresh, idle);
   }
   schedule();
 })();
