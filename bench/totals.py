@@ -1,0 +1,348 @@
+"""Running totals under load: documents per second with 1, 2 and 4 real workers, and a hot category.
+
+    .venv/bin/python bench/totals.py                  # 300 small workbooks per worker count
+    .venv/bin/python bench/totals.py --docs 100 --increments 200
+
+1. Throughput: small workbooks are uploaded through the product's upload service, then processed by
+   1, 2 and 4 `python worker.py` processes (the same documents each time, reset between runs).
+   Documents per second is read from the documents' own `counted_at` commit times over the middle
+   80% of the run, so worker start-up does not count. Every run must end exact (`flask totals check`).
+2. One hot category, 8 concurrent writers: the product's atomic `total = total + :x` against the
+   read-modify-write baseline (read the total, add in Python, write it back), in the same run, and the
+   product's whole count transaction (document done + counted_at + increment). The baseline's lost
+   updates are reported.
+
+Starts its own embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set (the database is
+then emptied: point it at a scratch one). Progress goes to stderr; the table and, last, one JSON object
+to stdout.
+"""
+
+import argparse
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+WORKER_COUNTS = (1, 2, 4)
+WRITERS = 8
+
+
+def progress(message: str) -> None:
+    """Say what the bench is doing, on stderr."""
+    print(f"[totals] {message}", file=sys.stderr, flush=True)
+
+
+def _start_services(folder: Path) -> list:
+    from webapp.embedded import EmbeddedPostgres, EmbeddedRedis
+
+    servers = []
+    if not os.environ.get("DATABASE_URL"):
+        postgres = EmbeddedPostgres(folder / "postgres", delete_on_stop=True)
+        os.environ["DATABASE_URL"] = postgres.start("bench")
+        servers.append(postgres)
+    if not os.environ.get("REDIS_URL"):
+        redis = EmbeddedRedis(folder / "redis", persistent=False)
+        os.environ["REDIS_URL"] = redis.start()
+        servers.append(redis)
+    os.environ.setdefault("SECRET_KEY", "bench-secret")
+    os.environ["UPLOAD_FOLDER"] = str(folder / "uploads")
+    os.environ["ELASTICSEARCH_URL"] = ""
+    return servers
+
+
+def _config():
+    """Settings from the environment as it is now (webapp.config read it at import, before the servers)."""
+    from webapp.config import Config
+
+    config = Config()
+    config.SQLALCHEMY_DATABASE_URI = os.environ["DATABASE_URL"]
+    config.REDIS_URL = os.environ["REDIS_URL"]
+    config.SECRET_KEY = os.environ["SECRET_KEY"]
+    config.UPLOAD_FOLDER = os.environ["UPLOAD_FOLDER"]
+    config.ELASTICSEARCH_URL = ""
+    return config
+
+
+def _workbook(index: int) -> bytes:
+    """A small workbook: 40 rows of numbers and short text; its sum differs with the index."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for row in range(40):
+        sheet.append([index + row, round((index * 7 + row) / 100, 2), f"item {row}", row * 3])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+# --- throughput ---------------------------------------------------------------------------------------
+
+
+def _reset(app) -> None:
+    from sqlalchemy import text
+
+    from webapp.extensions import db
+    from webapp.services import queue
+
+    with app.app_context():
+        db.session.execute(text(
+            "UPDATE documents SET status = 'queued', attempts = 0, counted_at = NULL, counted_total = NULL, "
+            "total = NULL, indexed_at = NULL, lease_until = NULL, updated_at = now()"
+        ))
+        db.session.execute(text("UPDATE categories SET total = 0, documents = 0"))
+        db.session.commit()
+        queue.connection().flushdb()
+        ids = list(db.session.execute(text("SELECT id FROM documents ORDER BY id")).scalars())
+        for document_id in ids:
+            queue.enqueue_document(document_id)
+
+
+def _upload(app, count: int) -> None:
+    from webapp.services import categories, documents
+
+    with app.app_context():
+        category = categories.create_category("bench", "Bench", "bench")
+        for index in range(count):
+            documents.accept_uploads(category, [documents.IncomingFile(f"w{index}.xlsx", io.BytesIO(_workbook(index)))])
+            if (index + 1) % 100 == 0:
+                progress(f"uploaded {index + 1}/{count}")
+
+
+def _run_workers(app, workers: int, count: int, logs: Path) -> dict:
+    from sqlalchemy import text
+
+    from webapp.extensions import db
+    from webapp.services import totals
+
+    _reset(app)
+    env = dict(os.environ)
+    children = []
+    for number in range(workers):
+        log = open(logs / f"worker-{workers}-{number}.log", "wb")  # noqa: SIM115 - closed below
+        children.append((subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, stdout=log,
+                                          stderr=subprocess.STDOUT, start_new_session=True), log))
+    started = time.monotonic()
+    try:
+        with app.app_context():
+            while True:
+                done = db.session.execute(text("SELECT count(*) FROM documents WHERE status = 'done'")).scalar()
+                db.session.rollback()
+                if done == count:
+                    break
+                if time.monotonic() - started > 600:
+                    raise SystemExit(f"{workers} worker(s) did not finish in 10 minutes ({done}/{count} done)")
+                time.sleep(0.2)
+            times = list(db.session.execute(text("SELECT counted_at FROM documents ORDER BY counted_at")).scalars())
+            exact = not totals.differences()
+            db.session.remove()
+    finally:
+        for child, _log in children:
+            os.killpg(child.pid, signal.SIGTERM)
+        for child, log in children:
+            child.wait(timeout=60)
+            log.close()
+    low, high = int(count * 0.1), int(count * 0.9) - 1
+    seconds = (times[high] - times[low]).total_seconds()
+    return {"workers": workers, "documents": count, "docs_per_second": round((high - low) / seconds, 1), "exact": exact}
+
+
+# --- hot category -------------------------------------------------------------------------------------
+
+
+def _hammer(app, increments: int, write) -> tuple[float, int]:
+    """Run WRITERS threads, each calling write(connection) `increments` times; return (seconds, writes)."""
+    from webapp.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    barrier = threading.Barrier(WRITERS + 1)
+
+    def writer():
+        with engine.connect() as connection:
+            barrier.wait()
+            for _ in range(increments):
+                write(connection)
+
+    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.monotonic()
+    for thread in threads:
+        thread.join()
+    return time.monotonic() - started, WRITERS * increments
+
+
+def _hot_category(app, increments: int) -> dict:
+    from sqlalchemy import text
+
+    from webapp.extensions import db
+    from webapp.services import processing
+
+    amount = Decimal("0.01")
+    with app.app_context():
+        db.session.execute(text("TRUNCATE documents, categories RESTART IDENTITY CASCADE"))
+        category_id = db.session.execute(text(
+            "INSERT INTO categories (name, region, type) VALUES ('hot', 'Bench', 'bench') RETURNING id"
+        )).scalar()
+        db.session.commit()
+
+    def read_total():
+        with app.app_context():
+            total = db.session.execute(text("SELECT total FROM categories WHERE id = :id"), {"id": category_id}).scalar()
+            db.session.execute(text("UPDATE categories SET total = 0, documents = 0 WHERE id = :id"), {"id": category_id})
+            db.session.commit()
+            return total
+
+    def atomic(connection):
+        with connection.begin():
+            connection.execute(processing._ADD_TO_CATEGORY, {"total": amount, "category_id": category_id})
+
+    def read_modify_write(connection):
+        with connection.begin():
+            total = connection.execute(text("SELECT total FROM categories WHERE id = :id"), {"id": category_id}).scalar()
+            connection.execute(text("UPDATE categories SET total = :total WHERE id = :id"),
+                               {"total": total + amount, "id": category_id})
+
+    results = {}
+    for name, write in (("read_modify_write", read_modify_write), ("atomic", atomic)):
+        progress(f"hot category: {name}, {WRITERS} writers × {increments}")
+        seconds, writes = _hammer(app, increments, write)
+        total = read_total()
+        lost = int((amount * writes - total) / amount)
+        results[name] = {"increments_per_second": round(writes / seconds), "writes": writes, "lost_updates": lost,
+                         "final_total": str(total), "expected_total": str(amount * writes)}
+    progress(f"hot category: whole count transactions, {WRITERS} writers × {increments}")
+    results["count_transaction"] = _count_transactions(app, category_id, increments)
+    return results
+
+
+def _count_transactions(app, category_id: int, increments: int) -> dict:
+    """The product's exactly-once count (document done + counted_at + increment) on one hot category."""
+    from sqlalchemy import text
+
+    from webapp.extensions import db
+    from webapp.services import processing
+    from webapp.services.extract import extract
+
+    writes = WRITERS * increments
+    path = Path(tempfile.mkdtemp(prefix="wb-bench-book-")) / "book.xlsx"
+    path.write_bytes(_workbook(1))
+    extraction = extract(path)
+    shutil.rmtree(path.parent)
+    with app.app_context():
+        db.session.execute(text(
+            "INSERT INTO documents (category_id, filename, sha256, size, status) "
+            "SELECT :id, 'w' || n || '.xlsx', md5(n::text) || md5(n::text), 1, 'processing' FROM generate_series(1, :n) n"
+        ), {"id": category_id, "n": writes})
+        db.session.commit()
+    pending = list(range(1, writes + 1))
+    lock = threading.Lock()
+    barrier = threading.Barrier(WRITERS + 1)
+
+    def writer():
+        with app.app_context():
+            barrier.wait()
+            while True:
+                with lock:
+                    if not pending:
+                        break
+                    document_id = pending.pop()
+                processing.count(document_id, extraction)
+            db.session.remove()
+
+    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    started = time.monotonic()
+    for thread in threads:
+        thread.join()
+    seconds = time.monotonic() - started
+    with app.app_context():
+        total, documents = db.session.execute(
+            text("SELECT total, documents FROM categories WHERE id = :id"), {"id": category_id}
+        ).one()
+        db.session.remove()
+    return {"counts_per_second": round(writes / seconds), "writes": writes,
+            "exact": total == extraction.total * writes and documents == writes}
+
+
+# --- report -------------------------------------------------------------------------------------------
+
+
+def _table(throughput: list[dict], hot: dict) -> str:
+    one = throughput[0]["docs_per_second"]
+    lines = ["workers  docs/s   vs 1 worker  exact"]
+    lines += [f"{r['workers']:>7}  {r['docs_per_second']:>6}  {r['docs_per_second'] / one:>10.2f}×  {r['exact']}"
+              for r in throughput]
+    rmw, atomic = hot["read_modify_write"], hot["atomic"]
+    lines += [
+        "",
+        f"hot category, {WRITERS} writers      increments/s  lost updates",
+        f"read-modify-write (baseline)  {rmw['increments_per_second']:>12}  {rmw['lost_updates']:>5} of {rmw['writes']}",
+        f"total = total + x (product)   {atomic['increments_per_second']:>12}  {atomic['lost_updates']:>5} of {atomic['writes']}",
+        f"whole count transaction       {hot['count_transaction']['counts_per_second']:>12}  "
+        f"exact: {hot['count_transaction']['exact']}",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Run both measurements and print the table, then one JSON object."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--docs", type=int, default=300, help="workbooks per worker count (default 300)")
+    parser.add_argument("--increments", type=int, default=500, help="increments per writer (default 500)")
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="wb-bench-totals-"))
+    servers = _start_services(folder)
+    try:
+        from flask_migrate import upgrade
+        from sqlalchemy import text
+
+        from webapp import create_app
+        from webapp.extensions import db
+
+        app = create_app(_config())
+        with app.app_context():
+            upgrade()
+            db.session.execute(text("TRUNCATE documents, categories RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        progress(f"uploading {args.docs} small workbooks")
+        _upload(app, args.docs)
+        throughput = []
+        for workers in WORKER_COUNTS:
+            progress(f"processing {args.docs} documents with {workers} worker(s)")
+            throughput.append(_run_workers(app, workers, args.docs, folder))
+            progress(f"  {throughput[-1]['docs_per_second']} docs/s, exact={throughput[-1]['exact']}")
+        hot = _hot_category(app, args.increments)
+    finally:
+        for server in reversed(servers):
+            server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    print(_table(throughput, hot))
+    summary = {
+        "throughput": throughput,
+        "speedup_4_workers": round(throughput[-1]["docs_per_second"] / throughput[0]["docs_per_second"], 2),
+        "hot_category": hot,
+        "atomic_vs_read_modify_write": round(
+            hot["atomic"]["increments_per_second"] / hot["read_modify_write"]["increments_per_second"], 2
+        ),
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
