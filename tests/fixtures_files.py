@@ -5,6 +5,8 @@ import csv
 import datetime as dt
 import io
 import struct
+import subprocess
+import sys
 import zipfile
 import zlib
 from collections.abc import Iterable, Sequence
@@ -332,3 +334,26 @@ def zip_with_raw_entry(content: bytes, part: str, deflated: tuple[bytes, int, in
     out.write(directory)
     out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(central), len(central), len(directory), start, 0))
     return out.getvalue()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def burst_worker(worker_env):
+    """Run `python worker.py --burst` as a real process (forking work horses, memory cap) until the queue is empty."""
+
+    def run(timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "worker.py"), "--burst"],
+            cwd=ROOT, env={**worker_env, **env}, capture_output=True, text=True, timeout=timeout,
+        )
+
+    return run
+
+
+def far_cell_workbook() -> bytes:
+    """A 2 KB .xlsx with cells at A1 and XFD1048576 and no <dimension>: a reader that allocates the
+    used range as a grid asks for 17 billion cells (python-calamine aborts the process)."""
+    cells = '<row r="1"><c r="A1"><v>1</v></c></row><row r="1048576"><c r="XFD1048576"><v>2</v></c></row>'
+    return xlsx_with_sheet_xml(sheet_xml(cells))

@@ -15,6 +15,13 @@ _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 _SAMPLE = 64 * 1024
+# Well-known kinds of file people upload by mistake, told apart by their first bytes.
+_OTHER_KINDS = {
+    b"\x7fELF": "is a program", b"MZ": "is a program", b"\xca\xfe\xba\xbe": "is a program",
+    b"\xcf\xfa\xed\xfe": "is a program", b"%PDF": "is a PDF document", b"\x89PNG": "is an image",
+    b"\xff\xd8\xff": "is an image", b"GIF8": "is an image", b"\x1f\x8b": "is a gzip archive",
+    b"Rar!": "is a RAR archive", b"7z\xbc\xaf": "is a 7-Zip archive",
+}
 # Bytes that Windows-1252 leaves undefined: a file holding them is not text in any encoding we read.
 _CP1252_HOLES = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
@@ -54,6 +61,9 @@ def sniff(path: Path) -> Sniffed:
         return _sniff_zip(path)
     if head.startswith(_CFB):
         return _sniff_compound(path)
+    for magic, kind in _OTHER_KINDS.items():
+        if head.startswith(magic):
+            raise NotAWorkbook(f"{kind}, not a workbook")
     return _sniff_text(head, path.stat().st_size > len(head))
 
 
