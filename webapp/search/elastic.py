@@ -10,8 +10,8 @@ from webapp.extensions import db
 from webapp.search.base import IndexDifferences, Progress, SearchHit, SearchQuery, SearchResults, SearchUnavailable
 from webapp.search.elastic_index import VersionedIndices, connect, reachable
 from webapp.search.highlight import START, STOP, safe_fragment
-from webapp.search.postgres import user_query
 from webapp.search.syntax import or_as_pipes
+from webapp.services.numbers import canonical_query
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ class _AliasMissing(Exception):
 
 def query_text(raw: str) -> str:
     """Turn what a user typed into simple_query_string input: canonical numbers, `or` as `|`."""
-    return or_as_pipes(user_query(raw))
+    return or_as_pipes(canonical_query(raw))
 
 
 class ElasticSearch:
