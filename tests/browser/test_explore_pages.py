@@ -54,6 +54,12 @@ def test_search_marks_the_word_filters_with_chips_and_counts_regions(page, worke
     expect(page.locator("#no-results")).to_contain_text("Check the spelling")
     shot(page, "no-results")
 
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Regions").click()
+    page.get_by_label("Word or phrase").fill("charger")
+    page.get_by_role("button", name="Find regions").click()
+    expect(page.locator("#regions li")).to_have_text([re.compile(r"Asia\s+2 files"), re.compile(r"Europe\s+1 file")])
+    shot(page, "regions-page")
+
 
 def test_document_page_shows_facts_breakdown_preview_and_downloads_the_original(page, worker, site, make_workbook, shot):
     site.create_category("asian_phones")

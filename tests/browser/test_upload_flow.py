@@ -134,3 +134,25 @@ def test_plain_form_uploads_without_javascript(browser, live_server, worker, sit
         shot(tab, "no-javascript")
     finally:
         context.close()
+
+
+def test_deleting_a_file_asks_first_then_takes_its_sum_off_the_total(page, worker, site, make_workbook, shot):
+    site.create_category("asian_phones")
+    kept = site.upload("asian_phones", "kept.xlsx", make_workbook({"S": [[40]]}))
+    gone = site.upload("asian_phones", "gone.xlsx", make_workbook({"S": [[2.5]]}))
+    site.wait_until_settled(kept["id"], gone["id"])
+    page.goto("/categories/asian_phones")
+    expect(page.locator("#category-total")).to_have_text("42.5")
+
+    page.locator(f"#document-{gone['id']}").get_by_role("link", name="Delete gone.xlsx").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delete “gone.xlsx”?")
+    expect(page.locator("#subtracted")).to_have_text("2.5")
+    shot(page, "confirm")
+    page.get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("gone.xlsx")
+
+    page.goto(f"/documents/{gone['id']}/delete")
+    page.get_by_role("button", name="Delete the file").click()
+    expect(page.locator(".flash-success")).to_contain_text("Deleted “gone.xlsx”; 2.5 was taken off")
+    expect(page.locator("#category-total")).to_have_text("40")
+    expect(page.locator("#documents tbody tr")).to_have_count(1)
