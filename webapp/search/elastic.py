@@ -22,6 +22,7 @@ HIGHLIGHT_CHARS = 1_000_000
 # index.max_result_window: deeper pages are refused by Elasticsearch, so we answer them with no hits.
 MAX_WINDOW = 10_000
 MAX_CATEGORIES = 50_000
+PING_TIMEOUT = 2
 # The query language PostgreSQL's websearch_to_tsquery also speaks: no prefix, fuzzy or slop operators.
 _FLAGS = "AND|OR|NOT|PHRASE|PRECEDENCE|WHITESPACE"
 # A transaction that counted a document can commit a little after its now(); a rebuild re-sends those too.
@@ -217,7 +218,8 @@ class ElasticSearch:
 
     def ping(self) -> bool:
         """Tell whether Elasticsearch answers."""
-        return bool(self.client.ping())
+        # Health checks must answer quickly even when Elasticsearch hangs.
+        return bool(self.client.options(request_timeout=PING_TIMEOUT, max_retries=0).ping())
 
     def _query(self, raw: str, category_ids: tuple[int, ...] | None) -> dict:
         words = {"simple_query_string": {"query": query_text(raw), "fields": ["text", "numbers"],

@@ -13,6 +13,8 @@ from webapp.search.base import SearchUnavailable
 
 log = logging.getLogger(__name__)
 
+# A page waits at most this long for an Elasticsearch that stopped answering, then shows "unavailable";
+# writes that fail are retried by the sweeper, so no retry on a timeout here.
 REQUEST_TIMEOUT = 10
 # Wrong credentials, overload and cluster trouble mean "try again later", never "bad input".
 _UNAVAILABLE = {401, 403, 408, 429}
@@ -57,7 +59,7 @@ def connect(config: Mapping) -> Elasticsearch:
     auth = (config.get("ELASTICSEARCH_USERNAME") or "elastic", password) if password else None
     return Elasticsearch(
         config["ELASTICSEARCH_URL"], basic_auth=auth, ca_certs=ca_certs,
-        request_timeout=REQUEST_TIMEOUT, max_retries=2, retry_on_timeout=True,
+        request_timeout=REQUEST_TIMEOUT, max_retries=1, retry_on_timeout=False,
     )
 
 
