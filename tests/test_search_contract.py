@@ -14,6 +14,7 @@ from tests.fixtures_search import drop_indices, settle
 from webapp import search
 from webapp.extensions import db
 from webapp.search import SearchQuery
+from webapp.search.elastic_index import connect
 from webapp.services import sweeper
 
 
@@ -273,3 +274,13 @@ def test_an_older_write_never_replaces_a_newer_one(app, client, api, make_workbo
     settle(app)
     assert _files(client, q="second") == {"notes.xlsx"}
     assert _files(client, q="first") == set()
+
+
+@pytest.mark.parametrize("app", ["elasticsearch"], indirect=True)
+def test_a_missing_ca_certificate_is_refused_with_a_clear_message(tmp_path):
+    settings = {"ELASTICSEARCH_URL": "https://127.0.0.1:9200", "ELASTICSEARCH_CA_CERTS": str(tmp_path / "ca.crt")}
+    with pytest.raises(RuntimeError, match="ELASTICSEARCH_CA_CERTS .* is not a file"):
+        connect(settings)
+    (tmp_path / "ca.crt").write_text("")
+    client = connect(settings)
+    assert all(node.config.verify_certs for node in client.transport.node_pool.all())
