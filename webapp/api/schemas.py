@@ -118,6 +118,14 @@ class HitSchema(Schema):
     region = fields.Function(lambda r: r.document.category.region)
     type = fields.Function(lambda r: r.document.category.type)
     highlights = fields.Function(lambda r: [str(h) for h in r.highlights], metadata={"type": "array", "items": {"type": "string"}})
+    locations = fields.Function(
+        lambda r: [{"cell": loc.cell, "text": str(loc.html)} for loc in r.locations],
+        metadata={
+            "type": "array",
+            "description": "First cells holding the words: `cell` like `Prices!B7`, `text` escaped HTML (only <mark> is markup)",
+            "items": {"type": "object", "properties": {"cell": {"type": "string"}, "text": {"type": "string"}}},
+        },
+    )
 
 
 class SearchPageSchema(Schema):

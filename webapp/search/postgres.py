@@ -1,7 +1,5 @@
 """PostgreSQL full-text search: the built-in default backend."""
 
-import re
-
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -9,7 +7,7 @@ from webapp.extensions import db
 from webapp.search.base import IndexDifferences, Progress, SearchHit, SearchQuery, SearchResults, SearchUnavailable
 from webapp.search.highlight import FRAGMENT, START, STOP, safe_fragments
 from webapp.search.syntax import pipes_as_or
-from webapp.services.numbers import canonical_number
+from webapp.services.numbers import canonical_query
 
 # tsvector values are capped at 1 MB; very large workbooks are indexed on their first part.
 INDEX_CHARS = 1_000_000
@@ -18,7 +16,6 @@ _HEADLINE_OPTIONS = (
     f"StartSel={START}, StopSel={STOP}, MaxFragments=3, MaxWords=18, MinWords=6, "
     f'FragmentDelimiter="{FRAGMENT}"'
 )
-_NUMBER_TOKEN = re.compile(r"(?<![\w.,])-?\d[\d,]*(?:\.\d+)?(?![\w.,]*\w)")
 # 'simple' plus unaccent (migration 0002): lowercase and accent-folded, so `café` finds `cafe`.
 CONFIG = "simple_folded"
 # PostgreSQL's parser skips anything that looks like an HTML tag (and a <script> body entirely), so
@@ -53,8 +50,8 @@ _DONE = text("SELECT count(*) FROM documents WHERE status = 'done'")
 
 
 def user_query(raw: str) -> str:
-    """Rewrite numbers in a user's query to their canonical form (`12.50` → `12.5`)."""
-    return _NUMBER_TOKEN.sub(lambda m: canonical_number(m.group(0)) or m.group(0), raw)
+    """Rewrite numbers in a user's query to their canonical form (`12.50` → `12.5`), as every backend does."""
+    return canonical_query(raw)
 
 
 def websearch_query(raw: str) -> str:

@@ -1,7 +1,7 @@
 """Answer searches and find_regions: the index gives ids, PostgreSQL gives rows and regions."""
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from markupsafe import Markup
 from sqlalchemy import func, select
@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from webapp import search
 from webapp.extensions import db
 from webapp.models import Category, Document
+from webapp.services.locate import Location, locate_documents
 
 MAX_QUERY_CHARS = 500
 
@@ -36,6 +37,8 @@ class Result:
 
     document: Document
     highlights: list[Markup]
+    # The first cells holding the words, e.g. `Prices!B7` with the cell's marked text.
+    locations: list[Location] = field(default_factory=list)
 
 
 @dataclass
@@ -80,6 +83,9 @@ def search_documents(raw: str | None, filters: Filters, page: int = 1, per_page:
     found = search.search(search.SearchQuery(query, category_ids, page, per_page))
     rows = {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_([h.document_id for h in found.hits])))}
     results = [Result(rows[h.document_id], h.highlights) for h in found.hits if h.document_id in rows]
+    cells = locate_documents([r.document.id for r in results], query)
+    for result in results:
+        result.locations = cells.get(result.document.id, [])
     return ResultPage(query, found.total, page, per_page, results)
 
 

@@ -102,4 +102,4 @@ def number_pattern(canonical: str) -> str:
     digits = f"(?:{whole}|{grouped})" if grouped != whole else whole
     tail = rf"\.{fraction}0*" if fraction else r"(?:\.0+)?"
     sign = "-" if negative else ""
-    return rf"{sign}(?<![\d.,]){digits}{tail}(?![\d]|[.,]\d)"
+    return rf"{sign}(?<![\d.,])0*{digits}{tail}(?![\d]|[.,]\d)"
