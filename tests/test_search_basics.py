@@ -82,7 +82,8 @@ def test_blank_search_is_400_and_hostile_input_never_500s(client, library):
 
 def test_find_regions_api_lists_sorted_regions(client, library):
     assert client.get("/api/regions", query_string={"term": "charger"}).json == {
-        "term": "charger", "regions": ["Asia", "Europe"], "files": {"Asia": 1, "Europe": 2}}
+        "term": "charger", "regions": ["Asia", "Europe"], "files": {"Asia": 1, "Europe": 2},
+        "files_is_estimate": {"Asia": False, "Europe": False}}
     assert client.get("/api/regions", query_string={"term": "pixel"}).json["regions"] == ["Europe"]
     assert client.get("/api/regions", query_string={"term": "nothing-like-this"}).json["regions"] == []
 

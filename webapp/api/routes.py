@@ -127,7 +127,8 @@ def find_regions(args):
         abort(400, message=str(exc))
     except search.SearchUnavailable:
         abort(503, message="Search is unavailable right now; please try again in a minute.")
-    return {"term": args["term"].strip(), "regions": [m.region for m in matches], "files": {m.region: m.files for m in matches}}
+    return {"term": args["term"].strip(), "regions": [m.region for m in matches], "files": {m.region: m.files for m in matches},
+            "files_is_estimate": {m.region: m.is_estimate for m in matches}}
 
 
 @bp.route("/search", methods=["GET"])

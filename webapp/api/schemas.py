@@ -97,6 +97,10 @@ class RegionsSchema(Schema):
     term = fields.String()
     regions = fields.List(fields.String())
     files = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "Matching files per region"})
+    files_is_estimate = fields.Dict(
+        keys=fields.String(), values=fields.Boolean(),
+        metadata={"description": "Per region: true when counting stopped early, so at least `files` files match"},
+    )
 
 
 class SearchQuerySchema(Schema):
@@ -133,6 +137,7 @@ class SearchPageSchema(Schema):
 
     query = fields.String()
     total = fields.Integer()
+    total_is_estimate = fields.Boolean(metadata={"description": "True when counting stopped early: at least `total` files match"})
     page = fields.Integer()
     hits = fields.List(fields.Nested(HitSchema), attribute="results")
 

@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "IndexDifferences", "SearchHit", "SearchQuery", "SearchResults", "SearchUnavailable",
     "backend", "delete_document", "differences", "index_document", "index_document_quietly",
-    "matching_categories", "rebuild", "search",
+    "matching_categories", "matching_groups", "rebuild", "search",
 ]
 
 
@@ -67,6 +67,17 @@ def search(query: SearchQuery) -> SearchResults:
 def matching_categories(term: str) -> dict[int, int]:
     """Return how many done documents contain the term, per category id."""
     return backend().matching_categories(term)
+
+
+def matching_groups(term: str, groups: dict[str, list[int]], cap: int) -> dict[str, int]:
+    """Return, per group of category ids that has a match, how many done documents contain the term (≤ cap + 1)."""
+    live = backend()
+    # A backend may count per group cheaply; otherwise add up its exact per-category counts.
+    if hasattr(live, "matching_groups"):
+        return live.matching_groups(term, groups, cap)
+    per_category = live.matching_categories(term)
+    counts = {key: sum(per_category.get(i, 0) for i in ids) for key, ids in groups.items()}
+    return {key: min(count, cap + 1) for key, count in counts.items() if count}
 
 
 def rebuild(document_ids: list[int], progress: Progress) -> int:

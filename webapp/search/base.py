@@ -40,6 +40,8 @@ class SearchResults:
 
     total: int
     hits: list[SearchHit]
+    # True when the backend stopped counting: at least `total` documents match.
+    total_is_estimate: bool = False
 
 
 @dataclass

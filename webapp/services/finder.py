@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from webapp import search
 from webapp.extensions import db
@@ -12,6 +13,9 @@ from webapp.models import Category, Document
 from webapp.services.locate import Location, locate_documents
 
 MAX_QUERY_CHARS = 500
+# find_regions counts at most this many files per region and shows "100+" past it: the answer is
+# which regions have the term, and exact counts of a word found everywhere cost a scan of everything.
+REGION_COUNT_CAP = 100
 
 
 class BlankQuery(Exception):
@@ -50,6 +54,8 @@ class ResultPage:
     page: int
     per_page: int
     results: list[Result]
+    # True when search stopped counting: at least `total` files match.
+    total_is_estimate: bool = False
 
     @property
     def pages(self) -> int:
@@ -63,6 +69,8 @@ class RegionMatch:
 
     region: str
     files: int
+    # True when counting stopped at REGION_COUNT_CAP: at least `files` files match.
+    is_estimate: bool = False
 
 
 def clean_query(raw: str | None) -> str:
@@ -81,12 +89,14 @@ def search_documents(raw: str | None, filters: Filters, page: int = 1, per_page:
     if category_ids == ():
         return ResultPage(query, 0, page, per_page, [])
     found = search.search(search.SearchQuery(query, category_ids, page, per_page))
-    rows = {d.id: d for d in db.session.scalars(select(Document).where(Document.id.in_([h.document_id for h in found.hits])))}
+    # The search vector is the largest column and no page shows it.
+    hits = select(Document).options(defer(Document.tsv)).where(Document.id.in_([h.document_id for h in found.hits]))
+    rows = {d.id: d for d in db.session.scalars(hits)}
     results = [Result(rows[h.document_id], h.highlights) for h in found.hits if h.document_id in rows]
     cells = locate_documents([r.document.id for r in results], query)
     for result in results:
         result.locations = cells.get(result.document.id, [])
-    return ResultPage(query, found.total, page, per_page, results)
+    return ResultPage(query, found.total, page, per_page, results, found.total_is_estimate)
 
 
 def _filtered_category_ids(filters: Filters) -> tuple[int, ...]:
@@ -100,12 +110,11 @@ def _filtered_category_ids(filters: Filters) -> tuple[int, ...]:
 def find_regions(raw: str | None) -> list[RegionMatch]:
     """Return the regions having at least one done file containing the term, sorted, with file counts."""
     term = clean_query(raw)
-    per_category = search.matching_categories(term)
-    if not per_category:
-        return []
-    files: dict[str, int] = defaultdict(int)
-    for category_id, region in db.session.execute(
-        select(Category.id, Category.region).where(Category.id.in_(per_category))
-    ):
-        files[region] += per_category[category_id]
-    return [RegionMatch(region, files[region]) for region in sorted(files, key=str.lower)]
+    regions: dict[str, list[int]] = defaultdict(list)
+    for category_id, region in db.session.execute(select(Category.id, Category.region)):
+        regions[region].append(category_id)
+    files = search.matching_groups(term, regions, REGION_COUNT_CAP)
+    return [
+        RegionMatch(region, min(files[region], REGION_COUNT_CAP), files[region] > REGION_COUNT_CAP)
+        for region in sorted(files, key=str.lower)
+    ]
