@@ -11,6 +11,7 @@ from pathlib import Path
 from webapp.embedded import EmbeddedPostgres, EmbeddedRedis, instance_dir
 
 ROOT = Path(__file__).resolve().parent.parent
+RESTART_PAUSE_SECONDS = 5
 
 
 def _secret_key(folder: Path) -> str:
@@ -45,17 +46,29 @@ def _start(env: dict[str, str]) -> list[subprocess.Popen]:
     workers = int(env.get("WORKERS", "1"))
     port = env.get("PORT", "8000")
     host = env.get("HOST", "127.0.0.1")
-    # Each child leads its own process group, so stopping it also stops what it forked (RQ's scheduler).
-    children = [
-        subprocess.Popen([python, "worker.py"], cwd=ROOT, env=env, start_new_session=True) for _ in range(workers)
-    ]
+    children = [_worker(env) for _ in range(workers)]
     children.append(subprocess.Popen(
         [python, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", env.get("WEB_CONCURRENCY", "2"),
          "--threads", "4", "--access-logfile", "-", "wsgi:app"],
         cwd=ROOT, env=env, start_new_session=True,
     ))
-    print(f"runner: open http://{host}:{port}/ (Ctrl-C stops everything)", flush=True)
+    print(f"runner: {workers} worker(s); open http://{host}:{port}/ (Ctrl-C stops everything)", flush=True)
     return children
+
+
+def _worker(env: dict[str, str]) -> subprocess.Popen:
+    # Each child leads its own process group, so stopping it also stops what it forked (RQ's scheduler).
+    child = subprocess.Popen([sys.executable, "worker.py"], cwd=ROOT, env=env, start_new_session=True)
+    child.started_at = time.monotonic()
+    return child
+
+
+def _replace_dead_workers(children: list[subprocess.Popen], env: dict[str, str]) -> None:
+    """Start a new worker in place of one that exited (at most one restart per slot every 5 seconds)."""
+    for slot, child in enumerate(children[:-1]):
+        if child.poll() is not None and time.monotonic() - child.started_at >= RESTART_PAUSE_SECONDS:
+            print(f"runner: worker {child.pid} exited with code {child.returncode}; starting another", flush=True)
+            children[slot] = _worker(env)
 
 
 def _stop(children: list[subprocess.Popen], servers: list) -> None:
@@ -86,8 +99,12 @@ def main() -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
-        children = _start(_environment(folder, servers))
-        while not stopping and all(child.poll() is None for child in children):
+        env = _environment(folder, servers)
+        children = _start(env)
+        # A worker that dies is replaced (its documents are resumed by the sweeper); if the web server dies,
+        # everything stops.
+        while not stopping and children[-1].poll() is None:
+            _replace_dead_workers(children, env)
             time.sleep(0.5)
         return 0 if stopping else 1
     finally:
