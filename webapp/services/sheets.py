@@ -14,7 +14,6 @@ import datetime as dt
 import math
 import operator
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from itertools import chain, compress, repeat
@@ -39,6 +38,9 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _INTEGER_FLOAT = re.compile(r"\.0(?=[\t\n]|\Z)")
 _TRUE = re.compile(r"T(?<![^\t\n]T)rue(?![^\t\n])")
 _FALSE = re.compile(r"F(?<![^\t\n]F)alse(?![^\t\n])")
+# Numbers a search would type differently: grouped thousands, leading zeros, trailing decimal zeros, -0.
+# One number per line; each branch starts with a plain character so the scan can skip ahead.
+_NON_CANONICAL = re.compile(r",|0(?<![\d.]0)\d|\.\d*0$|-0(?![.\d])|-0\.0*$", re.MULTILINE)
 _DATES = (dt.date, dt.datetime, dt.time, dt.timedelta)
 _FAST_TYPES = {str, float, bool, *_DATES}
 
@@ -93,12 +95,12 @@ def read_sheet(name: str, rows: list[list[object]], origin: tuple[int, int] = (0
     """Read one sheet's rows (values as python-calamine returns them) into text, sums and counts."""
     facts = SheetFacts(name=name, origin=origin)
     flat = list(chain.from_iterable(rows))
-    kinds = Counter(map(type, flat))
+    kinds = set(map(type, flat))
     strings = list(compress(flat, map(isinstance, flat, repeat(str))))
     joined = " ".join(strings)
     with localcontext(EXACT):
         numbers = _count_text(facts, joined)
-        text = _fast_text(facts, rows, flat, kinds) if _fast_path_fits(rows, kinds, strings, joined) else None
+        text = _fast_text(facts, rows, flat, kinds, strings) if _fast_path_fits(rows, kinds, strings, joined) else None
         if text is None:
             text = _plain_text(facts, rows, numbers)
     facts.cells["text"] = len(strings) - strings.count("")
@@ -111,7 +113,9 @@ def _count_text(facts: SheetFacts, joined: str) -> set[str]:
     written = find_numbers(joined)
     kept, facts.skipped = written_numbers(written)
     facts.text_sum = exact_sum(kept)
-    canonical = set()
+    canonical: set[str] = set()
+    if not _NON_CANONICAL.search("\n".join(written)):
+        return canonical  # every number is already written the way a search for it is typed
     for number in set(written):
         plain = number.replace(",", "")
         if len(plain) - plain.startswith("-") - ("." in plain) <= MAX_DIGITS:
@@ -121,18 +125,18 @@ def _count_text(facts: SheetFacts, joined: str) -> set[str]:
     return canonical
 
 
-def _fast_path_fits(rows, kinds: Counter, strings: list[str], joined: str) -> bool:
-    if not kinds.keys() <= _FAST_TYPES or len(set(map(len, rows))) > 1:
+def _fast_path_fits(rows, kinds: set[type], strings: list[str], joined: str) -> bool:
+    if not kinds <= _FAST_TYPES or len(set(map(len, rows))) > 1:
         return False
     if strings and (_CONTROL.search(joined) or max(map(len, strings)) > MAX_CELL_CHARS):
         return False
     # The fast path turns `28665.0` into `28665` with a regex: no text cell may end in `.0`.
     if ".0 " in joined or joined.endswith(".0"):
         return False
-    return not (kinds[bool] and ("True" in strings or "False" in strings))
+    return not (bool in kinds and ("True" in strings or "False" in strings))
 
 
-def _fast_text(facts: SheetFacts, rows, flat: list, kinds: Counter) -> str | None:
+def _fast_text(facts: SheetFacts, rows, flat: list, kinds: set[type], strings: list[str]) -> str | None:
     """Return the sheet's text with C-level passes only, or None when a number needs the plain path."""
     is_float = list(map(isinstance, flat, repeat(float)))
     floats = list(compress(flat, is_float))
@@ -144,15 +148,17 @@ def _fast_text(facts: SheetFacts, rows, flat: list, kinds: Counter) -> str | Non
     fractions = list(compress(compress(shown, is_float), map(operator.not_, whole)))
     if "e" in "".join(fractions):  # tiny numbers are written 1e-05: the plain path spells them out
         return None
-    facts.numeric_sum = Decimal(sum(map(int, compress(floats, whole)))) + exact_sum(fractions)
-    facts.cells.update(number=kinds[float], boolean=kinds[bool], date=sum(kinds[t] for t in _DATES))
+    facts.numeric_sum = Decimal(sum(map(int, compress(floats, whole)))) + sum(map(Decimal, fractions), Decimal(0))
+    booleans = sum(map(isinstance, flat, repeat(bool))) if bool in kinds else 0
+    dates = len(flat) - len(floats) - len(strings) - booleans  # the fast path holds no other kinds
+    facts.cells.update(number=len(floats), boolean=booleans, date=dates)
     width = len(rows[0]) if rows else 0
     if not width:
         return "\n" * max(len(rows) - 1, 0)
     size = len(shown)
     lines = map("\t".join, map(shown.__getitem__, map(slice, range(0, size, width), range(width, size + width, width))))
     text = _INTEGER_FLOAT.sub("", "\n".join(map(str.rstrip, lines, repeat("\t"))))
-    if kinds[bool]:
+    if booleans:
         text = _FALSE.sub("FALSE", _TRUE.sub("TRUE", text))
     return text
 
