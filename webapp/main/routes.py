@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 
-from webapp.main import bp
+from webapp.main import bp, listing
 from webapp.main.forms import CategoryForm, UploadForm
 from webapp.services import categories, documents, health, preview, storage
 from webapp.services import dashboard as figures
@@ -34,12 +34,15 @@ def dashboard():
 def _render_dashboard(form: CategoryForm, status: int = 200):
     type_, region = request.args.get("type", "").strip(), request.args.get("region", "").strip()
     by_type, by_region = categories.totals_by("type"), categories.totals_by("region")
+    shown = figures.categories_where(type_, region) if type_ or region else categories.list_categories()
+    pending = categories.pending_counts()
     page = render_template(
         "main/dashboard.html",
         form=form,
-        categories=figures.categories_where(type_, region) if type_ or region else categories.list_categories(),
+        categories=shown,
+        category_rows=listing.category_rows(shown, pending),
         filters={"type": type_, "region": region},
-        pending=categories.pending_counts(),
+        pending=pending,
         summary=figures.summary(),
         by_type=by_type,
         by_region=by_region,

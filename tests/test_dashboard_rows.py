@@ -1,0 +1,34 @@
+"""The dashboard's categories table is rendered once per change: every change still shows at once."""
+
+import re
+
+
+def _row(page: str, name: str) -> str:
+    table = page[page.index('id="categories"'):]
+    return next(row for row in re.findall(r"<tr>.*?</tr>", table, re.S) if f">{name}</a></th>" in row)
+
+
+def test_a_row_shows_each_new_state_of_its_category(client, api, run_jobs, make_workbook):
+    api.create_category("asian_phones", region="Asia", type="phones")
+    api.create_category("eu_phones", region="Europe", type="phones")
+    assert ">0</a></td>" in _row(client.get("/").text, "asian_phones")
+
+    api.upload("asian_phones", ("a.xlsx", make_workbook({"S": [[12.5]]})))
+    waiting = _row(client.get("/").text, "asian_phones")
+    assert 'badge-processing">1<' in waiting and ">0</a></td>" in waiting
+
+    run_jobs()
+    counted = _row(client.get("/").text, "asian_phones")
+    assert ">12.5</a></td>" in counted and "badge-processing" not in counted
+    assert ">0</a></td>" in _row(client.get("/").text, "eu_phones")
+
+
+def test_row_links_lead_to_the_category_and_its_region_and_type(client, api):
+    api.create_category("tea & cake", region="Asia Pacific", type="snacks+drinks")
+    row = _row(client.get("/").text, "tea &amp; cake")
+    links = re.findall(r'href="([^"]+)"', row)
+    assert client.get(links[0]).status_code == 200 and "tea &amp; cake" in client.get(links[0]).text
+    region_page = client.get(links[1].split("#")[0]).text
+    assert "Region: <strong>Asia Pacific</strong>" in region_page
+    type_page = client.get(links[2].split("#")[0]).text
+    assert "Type: <strong>snacks+drinks</strong>" in type_page
