@@ -125,3 +125,20 @@ def _too_wide(page) -> list[str]:
             .slice(0, 6)
             .map(e => `${e.tagName.toLowerCase()}.${e.className.baseVal ?? e.className}#${e.id}`);
     }""")
+
+
+def test_search_results_come_in_pages(page, api, run_jobs, make_workbook, shot):
+    api.create_category("stock", region="Asia", type="parts")
+    for number in range(21):
+        assert api.upload("stock", (f"part-{number}.xlsx", make_workbook({"S": [["widget", number]]}))).status_code == 202
+    run_jobs()
+
+    page.goto("/search?q=widget")
+    expect(page.locator("#result-count")).to_contain_text("21 files contain “widget” · page 1 of 2")
+    expect(page.locator(".hit")).to_have_count(20)
+    pager = page.get_by_role("navigation", name="Result pages")
+    expect(pager.locator("[aria-current=page]")).to_have_text("1")
+    pager.get_by_role("link", name="Next ›").click()
+    expect(page.locator(".hit")).to_have_count(1)
+    expect(pager.locator("[aria-current=page]")).to_have_text("2")
+    shot(page, "page-2")
