@@ -38,7 +38,7 @@ def search_page():
     query = request.args.get("q", "")
     page = request.args.get("page", 1, type=int) or 1
     context = {"q": query, "filters": _filters(), "results": None, "regions": None, "error": None,
-               "choices": categories.list_categories(), "search_url": _search_url, "pages": []}
+               "choices": categories.filter_choices(), "search_url": _search_url, "pages": []}
     status = 200
     if query.strip():
         try:

@@ -93,6 +93,15 @@ def list_categories() -> list[Row]:
     return list(db.session.execute(query))
 
 
+def filter_choices() -> dict[str, list[str]]:
+    """Return the distinct category names, regions and types, each sorted ignoring case, for search filters."""
+    rows = db.session.execute(select(Category.name, Category.region, Category.type)).all()
+    return {
+        key: sorted({row[i] for row in rows}, key=str.lower)
+        for i, key in enumerate(("category", "region", "type"))
+    }
+
+
 def pending_counts() -> dict[int, int]:
     """Return, per category id, how many files are still waiting or being processed."""
     # Served by the partial index of unfinished documents (migration 0003), not a scan of every document.
