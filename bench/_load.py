@@ -1,0 +1,206 @@
+"""Bulk-load counted documents the way the worker leaves them, then index them in bulk.
+
+The worker's path per document is: mark done with text/numbers/total, add the total to the
+category in the same transaction, then index. Here the same three effects happen per batch:
+COPY the done rows and add their totals with one `total = total + delta` UPDATE, in one
+transaction; then fill the search index with the backend's own expression over a range of ids.
+"""
+
+import multiprocessing
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy import text
+
+from bench._corpus import Corpus, Row
+from webapp import search
+from webapp.extensions import db
+from webapp.services import categories
+
+BATCH = 2_000
+_COLUMNS = ("category_id, filename, sha256, size, status, total, counted_total, counted_at, "
+            "text, numbers, breakdown, attempts")
+_ADD_TO_CATEGORIES = text("""
+    UPDATE categories c
+       SET total = c.total + s.total, documents = c.documents + s.files, updated_at = now()
+      FROM (SELECT category_id, sum(counted_total) AS total, count(*) AS files
+              FROM documents WHERE id > :after GROUP BY category_id) s
+     WHERE c.id = s.category_id
+""")
+_corpus: Corpus | None = None
+
+
+def create_categories(corpus: Corpus) -> list[int]:
+    """Create the bench categories through the categories service; return their ids in corpus order."""
+    ids = []
+    for category in corpus.categories:
+        ids.append(categories.create_category(category.name, category.region, category.type).id)
+    return ids
+
+
+def _rows(start: int, stop: int) -> list[Row]:
+    global _corpus
+    if _corpus is None:
+        _corpus = Corpus()
+    return [_corpus.row(i) for i in range(start, stop)]
+
+
+def _batches(start: int, stop: int) -> Iterator[list[Row]]:
+    ranges = [(lo, min(lo + BATCH, stop)) for lo in range(start, stop, BATCH)]
+    # Two generator processes keep PostgreSQL busy while Python builds the next texts.
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        yield from pool.imap(_star_rows, ranges)
+
+
+def _star_rows(bounds: tuple[int, int]) -> list[Row]:
+    return _rows(*bounds)
+
+
+def load_documents(category_ids: list[int], start: int, stop: int) -> float:
+    """Insert documents start..stop as counted, adding each batch to its categories atomically; return seconds."""
+    started = time.monotonic()
+    with click.progressbar(length=stop - start, label=f"Loading documents {start:,}–{stop:,}",
+                           file=sys.stderr, show_pos=True) as bar:
+        for rows in _batches(start, stop):
+            _copy_batch(category_ids, rows)
+            bar.update(len(rows))
+    return time.monotonic() - started
+
+
+def _copy_batch(category_ids: list[int], rows: list[Row]) -> None:
+    after = db.session.execute(text("SELECT coalesce(max(id), 0) FROM documents")).scalar()
+    raw = db.session.connection().connection.driver_connection
+    with raw.cursor().copy(f"COPY documents ({_COLUMNS}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row((category_ids[row.category_index], row.filename, row.sha256, row.size, "done",
+                            row.total, row.total, "now", row.text, row.numbers, row.breakdown, 1))
+    db.session.execute(_ADD_TO_CATEGORIES, {"after": after})
+    db.session.commit()
+
+
+def index_documents(batch: int = BATCH) -> float:
+    """Index every done document the search backend has not seen yet, in bulk; return seconds."""
+    started = time.monotonic()
+    statement = _postgres_range_statement(search.backend())
+    if statement is None:
+        _rebuild_index()
+    else:
+        _index_ranges(statement, batch)
+    vacuum()
+    return time.monotonic() - started
+
+
+def _rebuild_index() -> None:
+    """Other backends: their own bulk path, `rebuild` (what `flask search reindex` runs)."""
+    ids = list(db.session.scalars(text("SELECT id FROM documents WHERE status = 'done' ORDER BY id")))
+    db.session.commit()
+    with click.progressbar(length=len(ids), label="Indexing documents", file=sys.stderr, show_pos=True) as bar:
+        search.rebuild(ids, bar.update)
+
+
+def _index_ranges(statement, batch: int) -> None:
+    """PostgreSQL: run the backend's own index UPDATE over id ranges instead of one id at a time."""
+    lo, hi = db.session.execute(
+        text("SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM documents WHERE indexed_at IS NULL AND status = 'done'")
+    ).one()
+    with _gin_index_built_after(hi - lo + 1), click.progressbar(
+        length=hi - lo + 1, label="Indexing documents", file=sys.stderr, show_pos=True
+    ) as bar:
+        for first in range(lo, hi + 1, batch):
+            db.session.execute(statement, {"first": first, "last": min(first + batch - 1, hi)})
+            db.session.commit()
+            bar.update(min(batch, hi - first + 1))
+
+
+@contextmanager
+def _gin_index_built_after(rows: int):
+    """For a large bulk index, drop the GIN index and build it again afterwards (same definition)."""
+    definition = None
+    if rows > 20_000:
+        definition = db.session.execute(text("SELECT pg_get_indexdef('ix_documents_tsv'::regclass)")).scalar()
+        db.session.execute(text("DROP INDEX ix_documents_tsv"))
+        db.session.commit()
+    try:
+        yield
+    finally:
+        if definition is not None:
+            print("Building the GIN index", file=sys.stderr, flush=True)
+            db.session.rollback()
+            db.session.execute(text(definition))
+            db.session.commit()
+
+
+def _postgres_range_statement(live):
+    """Return the PostgreSQL backend's own index UPDATE widened from one id to a range, if it is that backend."""
+    module = sys.modules.get(type(live).__module__)
+    statement = getattr(module, "_INDEX", None)
+    if statement is None or "WHERE id = :id" not in statement.text:
+        return None
+    return text(statement.text.replace("WHERE id = :id", "WHERE id BETWEEN :first AND :last"))
+
+
+def verify_totals() -> int:
+    """Return how many categories' totals differ from the sum of their counted documents (must be 0)."""
+    return db.session.execute(text("""
+        SELECT count(*) FROM categories c
+          LEFT JOIN (SELECT category_id, sum(counted_total) AS total, count(*) AS files
+                       FROM documents WHERE counted_at IS NOT NULL GROUP BY category_id) s
+            ON s.category_id = c.id
+         WHERE c.total <> coalesce(s.total, 0) OR c.documents <> coalesce(s.files, 0)
+    """)).scalar()
+
+
+def prepare_database() -> None:
+    """Bring the schema up through the migrations; refuse a database that already holds data."""
+    from flask_migrate import upgrade
+
+    upgrade()
+    if db.session.execute(text("SELECT EXISTS (SELECT 1 FROM categories)")).scalar():
+        raise SystemExit("The database already has categories; point DATABASE_URL at an empty database.")
+
+
+def vacuum() -> None:
+    """VACUUM ANALYZE the tables, as autovacuum would after a bulk load."""
+    db.session.commit()
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE documents"))
+        connection.execute(text("VACUUM ANALYZE categories"))
+
+
+def discard_queued() -> None:
+    """Drop the documents the upload measurement queued (no worker ran) and their jobs."""
+    from webapp.services import queue
+
+    queue.documents_queue().empty()
+    db.session.execute(text("DELETE FROM documents WHERE status = 'queued' AND counted_at IS NULL"))
+    db.session.commit()
+
+
+def wait_for_workers(count: int, timeout: float = 60.0) -> None:
+    """Wait until `count` RQ workers listen on the documents queue."""
+    from rq import Worker
+
+    from webapp.services import queue
+
+    deadline = time.monotonic() + timeout
+    while len(Worker.all(connection=queue.connection())) < count:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{count} worker(s) did not start within {timeout:.0f} s.")
+        time.sleep(0.1)
+
+
+def wait_until_processed(filename_pattern: str, expected: int, timeout: float) -> tuple[int, int]:
+    """Wait until `expected` documents named like the pattern are done or failed; return (done, failed)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        done, failed = db.session.execute(text("""
+            SELECT count(*) FILTER (WHERE status = 'done'), count(*) FILTER (WHERE status = 'failed')
+              FROM documents WHERE filename LIKE :pattern
+        """), {"pattern": filename_pattern}).one()
+        db.session.commit()
+        if done + failed >= expected or time.monotonic() > deadline:
+            return done, failed
+        time.sleep(0.05)
