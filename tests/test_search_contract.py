@@ -284,3 +284,12 @@ def test_a_missing_ca_certificate_is_refused_with_a_clear_message(tmp_path):
     (tmp_path / "ca.crt").write_text("")
     client = connect(settings)
     assert all(node.config.verify_certs for node in client.transport.node_pool.all())
+
+
+def test_deleting_before_anything_was_indexed_leaves_search_working(app, client, api, make_workbook, run_jobs):
+    with app.app_context():
+        search.delete_document(12345)
+    api.create_category("fresh")
+    api.upload("fresh", ("first.xlsx", make_workbook({"S": [["kettle", 1]]})))
+    run_jobs()
+    assert _files(client, q="kettle") == {"first.xlsx"}

@@ -88,6 +88,8 @@ class ElasticSearch:
         """Remove the document from the index."""
         version = db.session.execute(_DELETE_VERSION).scalar()
         db.session.commit()
+        # Elasticsearch would create a stray index named like the alias to record a delete.
+        self.indices.ensure_alias()
         with reachable("delete"):
             try:
                 self.client.delete(index=self.alias, id=str(document_id), version=version,
