@@ -16,6 +16,8 @@ QUEUE_NAME = "documents"
 RETRY = Retry(max=5, interval=[5, 15, 60, 120, 300])
 # A retry this late means no scheduler is running (its worker died): queue the document again now.
 OVERDUE = timedelta(seconds=30)
+# What an enqueue did: queued a fresh job, found one still waiting, or found Redis away.
+QUEUED, WAITING, DEFERRED = "queued", "waiting", "deferred"
 
 log = logging.getLogger(__name__)
 
@@ -41,19 +43,37 @@ def job_id(document_id: int, action: str = "process") -> str:
 
 def enqueue_document(document_id: int) -> bool:
     """Queue a document unless its job is already waiting; return False (the sweeper retries) if Redis is away."""
-    return _enqueue("webapp.jobs.process_document", document_id, "process")
+    return _enqueue("webapp.jobs.process_document", document_id, "process") != DEFERRED
 
 
 def enqueue_reprocess(document_id: int) -> bool:
     """Queue a counted document to be read again; return False if Redis is away."""
-    return _enqueue("webapp.jobs.reprocess_document", document_id, "reprocess")
+    return _enqueue("webapp.jobs.reprocess_document", document_id, "reprocess") != DEFERRED
 
 
-def _enqueue(function: str, document_id: int, action: str) -> bool:
+def requeue_documents(document_ids: list[int]) -> int:
+    """Queue again each document whose job is no longer waiting; return how many were queued again."""
+    queue = documents_queue()
+    try:
+        # One read of the whole list instead of a lookup per document: a long backlog stays cheap to sweep.
+        listed = {id.decode() for id in queue.connection.lrange(queue.key, 0, -1)}
+    except RedisError as exc:
+        log.warning("job=requeue documents=%s state=deferred reason=%r", len(document_ids), str(exc))
+        return 0
+    outcomes = [
+        _enqueue("webapp.jobs.process_document", document_id, "process")
+        for document_id in document_ids
+        if job_id(document_id) not in listed
+    ]
+    return outcomes.count(QUEUED)
+
+
+def _enqueue(function: str, document_id: int, action: str) -> str:
+    """Queue the job unless it is waiting already; say which happened, or that Redis is away."""
     queue = documents_queue()
     try:
         if _waiting(queue, job_id(document_id, action)):
-            return True
+            return WAITING
         queue.enqueue(
             function,
             document_id,
@@ -66,8 +86,8 @@ def _enqueue(function: str, document_id: int, action: str) -> bool:
         )
     except RedisError as exc:
         log.warning("job=enqueue document=%s action=%s state=deferred reason=%r", document_id, action, str(exc))
-        return False
-    return True
+        return DEFERRED
+    return QUEUED
 
 
 def _waiting(queue: Queue, id: str) -> bool:

@@ -8,13 +8,13 @@ from sqlalchemy import select, text
 from webapp import search
 from webapp.extensions import db
 from webapp.models import Document
-from webapp.services.queue import connection, enqueue_document
+from webapp.services.queue import connection, requeue_documents
 
 log = logging.getLogger(__name__)
 
 # Queued for a while (the enqueue may have been lost), processing past the lease (the worker died), or
 # counted but never indexed (search was away, or the job died between its commit and the index).
-# A document whose job is still waiting is skipped by enqueue_document, so sweeping never piles up jobs.
+# A document whose job is still waiting is skipped (requeue_documents), so sweeping never piles up jobs.
 _STRANDED = text("""
     SELECT id FROM documents
      WHERE (status = 'queued' AND counted_at IS NULL AND updated_at < now() - make_interval(secs => :grace))
@@ -29,7 +29,7 @@ def resume_documents(grace_seconds: int = 30) -> int:
     """Re-enqueue stranded documents; return how many were sent back to the queue."""
     ids = list(db.session.execute(_STRANDED, {"grace": grace_seconds}).scalars())
     db.session.commit()
-    sent = sum(enqueue_document(document_id) for document_id in ids)
+    sent = requeue_documents(ids) if ids else 0
     if ids:
         log.info("job=resume documents=%s enqueued=%s", len(ids), sent)
     return sent
