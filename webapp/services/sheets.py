@@ -14,6 +14,7 @@ import datetime as dt
 import math
 import operator
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from itertools import chain, compress, repeat
@@ -97,22 +98,33 @@ def read_sheet(name: str, rows: list[list[object]], origin: tuple[int, int] = (0
     flat = list(chain.from_iterable(rows))
     kinds = set(map(type, flat))
     strings = list(compress(flat, map(isinstance, flat, repeat(str))))
-    joined = " ".join(strings)
+    # Text cells repeat (that is why workbooks share strings): each distinct text is read once.
+    distinct = Counter(strings)
     with localcontext(EXACT):
-        numbers = _count_text(facts, joined)
-        text = _fast_text(facts, rows, flat, kinds, strings) if _fast_path_fits(rows, kinds, strings, joined) else None
+        numbers = _count_text(facts, distinct)
+        fits = _fast_path_fits(rows, kinds, distinct)
+        text = _fast_text(facts, rows, flat, kinds, len(strings)) if fits else None
         if text is None:
             text = _plain_text(facts, rows, numbers)
-    facts.cells["text"] = len(strings) - strings.count("")
+    facts.cells["text"] = len(strings) - distinct[""]
     return SheetText(facts, text, numbers)
 
 
-def _count_text(facts: SheetFacts, joined: str) -> set[str]:
+def _count_text(facts: SheetFacts, distinct: Counter) -> set[str]:
     """Sum the numbers written in text cells; return canonical forms of those written non-canonically."""
-    # Cells are joined with spaces: a space ends a number and starts a sign exactly like a cell edge does.
-    written = find_numbers(joined)
-    kept, facts.skipped = written_numbers(written)
-    facts.text_sum = exact_sum(kept)
+    by_times: dict[int, list[str]] = defaultdict(list)
+    for text, times in distinct.items():
+        by_times[times].append(text)
+    written: list[str] = []
+    total = Decimal(0)
+    for times, texts in by_times.items():
+        # Cells are joined with spaces: a space ends a number and starts a sign exactly like a cell edge does.
+        found = find_numbers(" ".join(texts))
+        kept, skipped = written_numbers(found)
+        total += exact_sum(kept) * times
+        facts.skipped += skipped * times
+        written += found
+    facts.text_sum = total
     canonical: set[str] = set()
     if not _NON_CANONICAL.search("\n".join(written)):
         return canonical  # every number is already written the way a search for it is typed
@@ -125,18 +137,19 @@ def _count_text(facts: SheetFacts, joined: str) -> set[str]:
     return canonical
 
 
-def _fast_path_fits(rows, kinds: set[type], strings: list[str], joined: str) -> bool:
+def _fast_path_fits(rows, kinds: set[type], distinct: Counter) -> bool:
     if not kinds <= _FAST_TYPES or len(set(map(len, rows))) > 1:
         return False
-    if strings and (_CONTROL.search(joined) or max(map(len, strings)) > MAX_CELL_CHARS):
+    joined = " ".join(distinct)
+    if distinct and (_CONTROL.search(joined) or max(map(len, distinct)) > MAX_CELL_CHARS):
         return False
     # The fast path turns `28665.0` into `28665` with a regex: no text cell may end in `.0`.
     if ".0 " in joined or joined.endswith(".0"):
         return False
-    return not (bool in kinds and ("True" in strings or "False" in strings))
+    return not (bool in kinds and ("True" in distinct or "False" in distinct))
 
 
-def _fast_text(facts: SheetFacts, rows, flat: list, kinds: set[type], strings: list[str]) -> str | None:
+def _fast_text(facts: SheetFacts, rows, flat: list, kinds: set[type], strings: int) -> str | None:
     """Return the sheet's text with C-level passes only, or None when a number needs the plain path."""
     is_float = list(map(isinstance, flat, repeat(float)))
     floats = list(compress(flat, is_float))
@@ -150,7 +163,7 @@ def _fast_text(facts: SheetFacts, rows, flat: list, kinds: set[type], strings: l
         return None
     facts.numeric_sum = Decimal(sum(map(int, compress(floats, whole)))) + sum(map(Decimal, fractions), Decimal(0))
     booleans = sum(map(isinstance, flat, repeat(bool))) if bool in kinds else 0
-    dates = len(flat) - len(floats) - len(strings) - booleans  # the fast path holds no other kinds
+    dates = len(flat) - len(floats) - strings - booleans  # the fast path holds no other kinds
     facts.cells.update(number=len(floats), boolean=booleans, date=dates)
     width = len(rows[0]) if rows else 0
     if not width:
