@@ -182,15 +182,30 @@ def _queue_uploads(api, *files):
     return [d["id"] for d in response.json["documents"]]
 
 
-def test_a_file_that_kills_the_work_horse_fails_with_a_reason_and_the_worker_goes_on(api, client, burst_worker):  # noqa: F811
-    bomb, good = _queue_uploads(api, ("far.xlsx", far_cell_workbook()), ("good.xlsx", xlsx_bytes({"S": [[7]]})))
-    finished = burst_worker(JOB_MEMORY_MB="1024")
+def test_the_memory_cap_stops_a_file_the_size_checks_let_through(api, client, burst_worker):  # noqa: F811
+    # 2 KB on disk, honest zip sizes, no <dimension>: only reading it shows it needs ~670 MB.
+    bomb, good = _queue_uploads(api, ("wide.xlsx", far_cell_workbook("T1048576")), ("good.xlsx", xlsx_bytes({"S": [[7]]})))
+    finished = burst_worker(JOB_MEMORY_MB="512")
     assert finished.returncode == 0, finished.stderr[-3000:]
     document = api.document(bomb)
     assert document["status"] == "failed", finished.stderr[-3000:]
     assert "more memory than one file may use" in document["error"]
     assert api.document(good)["status"] == "done"
     assert client.get("/api/categories/c").json["total"] == "7"
+    # The same file under the default cap gets as far as the cell limit, which then refuses it.
+    api.create_category("d")
+    again = api.upload("d", ("wide.xlsx", far_cell_workbook("T1048576"))).json["documents"][0]["id"]
+    assert burst_worker().returncode == 0
+    assert "more than 10,000,000 cells" in api.document(again)["error"]
+
+
+def test_a_file_that_kills_the_work_horse_fails_with_a_reason_and_the_worker_goes_on(api, client, burst_worker):  # noqa: F811
+    # Cells at A1 and XFD1048576: 17 billion grid cells, an allocation no machine grants.
+    bomb, good = _queue_uploads(api, ("far.xlsx", far_cell_workbook()), ("good.xlsx", xlsx_bytes({"S": [[7]]})))
+    finished = burst_worker()
+    assert finished.returncode == 0, finished.stderr[-3000:]
+    assert "more memory than one file may use" in api.document(bomb)["error"]
+    assert api.document(good)["status"] == "done"
 
 
 def test_a_job_past_its_time_limit_fails_naming_the_limit(api, app, client, burst_worker, monkeypatch):  # noqa: F811
