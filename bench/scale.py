@@ -79,18 +79,24 @@ def _summary(result: Measurement) -> dict:
 
 
 def measure_queries(base: str, baseline: str, corpus: Corpus, args) -> dict[str, dict]:
-    """Measure every query path (and the sum_type baseline) with the configured clients."""
-    figures = {}
+    """Measure every query path with the configured clients and with one client, and the sum_type baseline."""
+    figures = {"load_average": _load_average()}
+    one = max(10, args.requests // 4)
     for name, path in _query_paths(corpus).items():
         figures[name] = _summary(measure(base, _get(path), args.clients, args.requests, warmup=args.clients))
-        print(f"  {name}: p95 {figures[name]['p95_ms']} ms", file=sys.stderr, flush=True)
+        figures[f"{name}_1_client"] = _summary(measure(base, _get(path), 1, one, warmup=2))
+        print(f"  {name}: p95 {figures[name]['p95_ms']} ms, one client {figures[f'{name}_1_client']['p95_ms']} ms",
+              file=sys.stderr, flush=True)
     sum_path = _query_paths(corpus)["sum_type"]
     figures["baseline_sum_type"] = _summary(measure(baseline, _get(sum_path), args.clients, args.requests,
                                                     warmup=args.clients))
-    for name in ("sum_type", "dashboard"):
-        figures[f"{name}_1_client"] = _summary(measure(base, _get(_query_paths(corpus)[name]), 1,
-                                                       args.requests // 2, warmup=2))
+    figures["baseline_sum_type_1_client"] = _summary(measure(baseline, _get(sum_path), 1, one, warmup=2))
     return figures
+
+
+def _load_average() -> list[float]:
+    """Return the 1, 5 and 15 minute load averages: other work on the machine shows up in every latency."""
+    return [round(value, 2) for value in os.getloadavg()]
 
 
 def _upload_requests(corpus: Corpus, workbooks: WorkbookFactory, label: str):
@@ -110,6 +116,9 @@ def measure_uploads(base: str, baseline: str, corpus: Corpus, args, app) -> dict
         product = measure(base, _upload_requests(corpus, workbooks, f"upload-{size_label}"),
                           args.clients, args.requests, warmup=args.clients)
         figures[f"upload_{size_label}"] = {**_summary(product), "bytes": workbooks.size, "cells": workbooks.cells}
+        alone = measure(base, _upload_requests(corpus, workbooks, f"alone-{size_label}"), 1,
+                        max(10, args.requests // 4), warmup=2)
+        figures[f"upload_{size_label}_1_client"] = _summary(alone)
         count = max(20, min(args.requests, 60 if size_label == "100kb" else 20))
         inline = measure(baseline, _upload_requests(corpus, workbooks, f"inline-{size_label}"),
                          args.clients, count, warmup=2)
