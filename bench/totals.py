@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 WORKER_COUNTS = (1, 2, 4)
 WRITERS = 8
+ROUNDS = 3
 
 
 def progress(message: str) -> None:
@@ -216,14 +217,18 @@ def _hot_category(app, increments: int) -> dict:
             connection.execute(text("UPDATE categories SET total = :total WHERE id = :id"),
                                {"total": total + amount, "id": category_id})
 
-    results = {}
-    for name, write in (("read_modify_write", read_modify_write), ("atomic", atomic)):
-        progress(f"hot category: {name}, {WRITERS} writers × {increments}")
-        seconds, writes = _hammer(app, increments, write)
-        total = read_total()
-        lost = int((amount * writes - total) / amount)
-        results[name] = {"increments_per_second": round(writes / seconds), "writes": writes, "lost_updates": lost,
-                         "final_total": str(total), "expected_total": str(amount * writes)}
+    # Commits on one hot row are bound by fsync, which other load on a shared machine disturbs: the two
+    # sides alternate over ROUNDS rounds and each keeps its best rate; lost updates are summed.
+    results = {name: {"increments_per_second": 0, "writes": 0, "lost_updates": 0} for name in ("read_modify_write", "atomic")}
+    for round_number in range(1, ROUNDS + 1):
+        for name, write in (("read_modify_write", read_modify_write), ("atomic", atomic)):
+            progress(f"hot category round {round_number}/{ROUNDS}: {name}, {WRITERS} writers × {increments}")
+            seconds, writes = _hammer(app, increments, write)
+            total = read_total()
+            result = results[name]
+            result["increments_per_second"] = max(result["increments_per_second"], round(writes / seconds))
+            result["writes"] += writes
+            result["lost_updates"] += int((amount * writes - total) / amount)
     progress(f"hot category: whole count transactions, {WRITERS} writers × {increments}")
     results["count_transaction"] = _count_transactions(app, category_id, increments)
     return results
@@ -291,7 +296,7 @@ def _table(throughput: list[dict], hot: dict) -> str:
     rmw, atomic = hot["read_modify_write"], hot["atomic"]
     lines += [
         "",
-        f"hot category, {WRITERS} writers      increments/s  lost updates",
+        f"hot category, {WRITERS} writers      increments/s  lost updates   (best rate of {ROUNDS} rounds)",
         f"read-modify-write (baseline)  {rmw['increments_per_second']:>12}  {rmw['lost_updates']:>5} of {rmw['writes']}",
         f"total = total + x (product)   {atomic['increments_per_second']:>12}  {atomic['lost_updates']:>5} of {atomic['writes']}",
         f"whole count transaction       {hot['count_transaction']['counts_per_second']:>12}  "
@@ -304,7 +309,7 @@ def main() -> None:
     """Run both measurements and print the table, then one JSON object."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=300, help="workbooks per worker count (default 300)")
-    parser.add_argument("--increments", type=int, default=500, help="increments per writer (default 500)")
+    parser.add_argument("--increments", type=int, default=500, help="increments per writer and round (default 500)")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="wb-bench-totals-"))
     servers = _start_services(folder)
@@ -336,7 +341,7 @@ def main() -> None:
     summary = {
         "throughput": throughput,
         "speedup_4_workers": round(throughput[-1]["docs_per_second"] / throughput[0]["docs_per_second"], 2),
-        "hot_category": hot,
+        "hot_category": {**hot, "writers": WRITERS, "rounds": ROUNDS},
         "atomic_vs_read_modify_write": round(
             hot["atomic"]["increments_per_second"] / hot["read_modify_write"]["increments_per_second"], 2
         ),
