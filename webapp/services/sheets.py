@@ -36,7 +36,6 @@ MAX_CELL_CHARS = 32_767
 # Control characters (tabs and newlines included) would break the grid and must not collide with
 # highlight sentinels; in cell text they become spaces.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_INTEGER_FLOAT = re.compile(r"\.0(?=[\t\n]|\Z)")
 _TRUE = re.compile(r"T(?<![^\t\n]T)rue(?![^\t\n])")
 _FALSE = re.compile(r"F(?<![^\t\n]F)alse(?![^\t\n])")
 # Numbers a search would type differently: grouped thousands, leading zeros, trailing decimal zeros, -0.
@@ -170,10 +169,16 @@ def _fast_text(facts: SheetFacts, rows, flat: list, kinds: set[type], strings: i
         return "\n" * max(len(rows) - 1, 0)
     size = len(shown)
     lines = map("\t".join, map(shown.__getitem__, map(slice, range(0, size, width), range(width, size + width, width))))
-    text = _INTEGER_FLOAT.sub("", "\n".join(map(str.rstrip, lines, repeat("\t"))))
+    text = _whole_numbers_plain("\n".join(map(str.rstrip, lines, repeat("\t"))))
     if booleans:
         text = _FALSE.sub("FALSE", _TRUE.sub("TRUE", text))
     return text
+
+
+def _whole_numbers_plain(text: str) -> str:
+    """Write `28665.0` as `28665`: only numbers end a field with `.0` here (text cells that do take the plain path)."""
+    text = text.replace(".0\t", "\t").replace(".0\n", "\n")
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _plain_text(facts: SheetFacts, rows, numbers: set[str]) -> str:
