@@ -56,7 +56,7 @@ def start_runner(tmp_path):
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started.append(process)
         base = f"http://127.0.0.1:{port}"
-        _wait_for(lambda: _request(f"{base}/healthz")[0] == 200, 60, "the app to answer /healthz")
+        _wait_for(lambda: _request(f"{base}/healthz")[0] == 200, 180, "the app to answer /healthz")
         return process, base
 
     yield start

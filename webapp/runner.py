@@ -28,12 +28,12 @@ def _environment(folder: Path, servers: list) -> dict[str, str]:
         postgres = EmbeddedPostgres(folder / "postgres")
         env["DATABASE_URL"] = postgres.start("workbooks")
         servers.append(postgres)
-        print(f"runner: embedded PostgreSQL with data in {folder / 'postgres'}", flush=True)
+        print(f"runner: embedded PostgreSQL with data in {folder / 'postgres'}: DATABASE_URL={env['DATABASE_URL']}", flush=True)
     if not env.get("REDIS_URL"):
         redis = EmbeddedRedis(folder / "redis")
         env["REDIS_URL"] = redis.start()
         servers.append(redis)
-        print(f"runner: embedded Redis with data in {folder / 'redis'}", flush=True)
+        print(f"runner: embedded Redis with data in {folder / 'redis'}: REDIS_URL={env['REDIS_URL']}", flush=True)
     env.setdefault("SECRET_KEY", _secret_key(folder))
     env.setdefault("UPLOAD_FOLDER", str(folder / "uploads"))
     env["FLASK_APP"] = "wsgi"
