@@ -42,6 +42,13 @@ def test_cell_text_is_escaped_and_only_mark_is_html(client, library):
     assert "<mark>charger</mark>" in joined
 
 
+def test_words_inside_tag_like_cell_text_are_searchable_and_shown_escaped(client, library):
+    hits = _search(client, q="alert")["hits"]
+    assert [h["filename"] for h in hits] == ["tab.xlsx"]
+    shown = " ".join(hits[0]["highlights"] + [loc["text"] for loc in hits[0].get("locations", [])])
+    assert "<mark>alert</mark>" in shown and "<script>" not in shown
+
+
 def test_phrase_or_and_exclusion(client, library):
     assert _search(client, q='"red cable"')["total"] == 1
     assert _search(client, q='"cable red"')["total"] == 0
