@@ -5,48 +5,22 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-import uuid
 from decimal import Decimal
 from pathlib import Path
 
 import psutil
 import pytest
 
+from tests.live_http import eventually, multipart, request
 from webapp.embedded import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _request(url: str, body: bytes | None = None, content_type: str = "application/json"):
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type} if body else {})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, json.loads(response.read())
 
 
-def _multipart(files: list[tuple[str, bytes]]) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    parts = b"".join(
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-        f"Content-Type: application/octet-stream\r\n\r\n".encode() + content + b"\r\n"
-        for name, content in files
-    )
-    return parts + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def _eventually(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            result = predicate()
-            if result:
-                return result
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _workers_of(runner: subprocess.Popen) -> list[psutil.Process]:
@@ -72,9 +46,9 @@ def runner_with_four_workers(tmp_path):
     try:
         def up():
             assert process.poll() is None, f"the runner exited with code {process.returncode}"
-            return _request(f"{base}/healthz")[0] == 200
+            return request(f"{base}/healthz")[0] == 200
 
-        _eventually(up, 90, "the app to answer /healthz")
+        eventually(up, 90, "the app to answer /healthz")
         yield process, base
     finally:
         if process.poll() is None:
@@ -87,32 +61,32 @@ def runner_with_four_workers(tmp_path):
 
 def test_four_workers_keep_totals_exact_and_a_dead_one_is_replaced(runner_with_four_workers, make_workbook):
     process, base = runner_with_four_workers
-    workers = _eventually(lambda: len(_workers_of(process)) == 4 and _workers_of(process), 30, "four workers")
-    _request(f"{base}/api/categories", json.dumps({"name": "hot", "region": "Asia", "type": "t"}).encode())
+    workers = eventually(lambda: len(_workers_of(process)) == 4 and _workers_of(process), 30, "four workers")
+    request(f"{base}/api/categories", json.dumps({"name": "hot", "region": "Asia", "type": "t"}).encode())
     values = [Decimal(f"{i}.{i:02d}") for i in range(1, 41)]
     books = [(f"w{i}.xlsx", make_workbook({"S": [[float(v), "pcs"]]})) for i, v in enumerate(values)]
     for start in range(0, len(books), 10):
-        status, _ = _request(f"{base}/api/categories/hot/files", *_multipart(books[start:start + 10]))
+        status, _ = request(f"{base}/api/categories/hot/files", *multipart(books[start:start + 10]))
         assert status == 202
 
     def counted():
-        category = _request(f"{base}/api/categories/hot")[1]
+        category = request(f"{base}/api/categories/hot")[1]
         return category["documents"] == len(values) and category
 
-    category = _eventually(counted, 90, "all 40 uploads to be counted")
+    category = eventually(counted, 90, "all 40 uploads to be counted")
     assert Decimal(category["total"]) == sum(values)
 
     # A worker killed outright is replaced by the runner.
     victim = workers[0]
     for member in [victim, *victim.children(recursive=True)]:
         member.kill()
-    _eventually(lambda: len(_workers_of(process)) == 4 and victim.pid not in {p.pid for p in _workers_of(process)},
+    eventually(lambda: len(_workers_of(process)) == 4 and victim.pid not in {p.pid for p in _workers_of(process)},
                 30, "the runner to start a replacement worker")
-    body, content_type = _multipart([("after.xlsx", make_workbook({"S": [[0.5]]}))])
-    _request(f"{base}/api/categories/hot/files", body, content_type)
-    _eventually(lambda: _request(f"{base}/api/categories/hot")[1]["documents"] == len(values) + 1, 30,
+    body, content_type = multipart([("after.xlsx", make_workbook({"S": [[0.5]]}))])
+    request(f"{base}/api/categories/hot/files", body, content_type)
+    eventually(lambda: request(f"{base}/api/categories/hot")[1]["documents"] == len(values) + 1, 30,
                 "the upload after the replacement to be counted")
-    assert Decimal(_request(f"{base}/api/categories/hot")[1]["total"]) == sum(values) + Decimal("0.5")
+    assert Decimal(request(f"{base}/api/categories/hot")[1]["total"]) == sum(values) + Decimal("0.5")
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0

@@ -5,43 +5,20 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.live_http import eventually, multipart, request
 from webapp.embedded import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _request(url: str, body: bytes | None = None, content_type: str = "application/json"):
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type} if body else {})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return response.status, json.loads(response.read())
 
 
-def _multipart(filename: str, content: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n").encode()
-    return head + content + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            result = predicate()
-            if result:
-                return result
-        except (urllib.error.URLError, ConnectionError, OSError):
-            pass
-        time.sleep(0.25)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture
@@ -56,7 +33,7 @@ def start_runner(tmp_path):
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         started.append(process)
         base = f"http://127.0.0.1:{port}"
-        _wait_for(lambda: _request(f"{base}/healthz")[0] == 200, 180, "the app to answer /healthz")
+        eventually(lambda: request(f"{base}/healthz")[0] == 200, 180, "the app to answer /healthz")
         return process, base
 
     yield start
@@ -67,18 +44,18 @@ def start_runner(tmp_path):
 
 def test_runner_serves_processes_and_keeps_data_across_restarts(start_runner, make_workbook):
     process, base = start_runner()
-    status, _ = _request(f"{base}/api/categories", json.dumps({"name": "c", "region": "Asia", "type": "t"}).encode())
+    status, _ = request(f"{base}/api/categories", json.dumps({"name": "c", "region": "Asia", "type": "t"}).encode())
     assert status == 201
-    body, content_type = _multipart("w.xlsx", make_workbook({"S": [[1.25, 2]]}))
-    status, accepted = _request(f"{base}/api/categories/c/files", body, content_type)
+    body, content_type = multipart([("w.xlsx", make_workbook({"S": [[1.25, 2]]}))])
+    status, accepted = request(f"{base}/api/categories/c/files", body, content_type)
     assert status == 202
     document_url = f"{base}/api/documents/{accepted['documents'][0]['id']}"
-    _wait_for(lambda: _request(document_url)[1]["status"] == "done", 60, "the worker to process the upload")
+    eventually(lambda: request(document_url)[1]["status"] == "done", 60, "the worker to process the upload")
 
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=60) == 0
 
     process, base = start_runner()
-    assert _request(f"{base}/api/categories/c")[1]["total"] == "3.25"
+    assert request(f"{base}/api/categories/c")[1]["total"] == "3.25"
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=60) == 0
