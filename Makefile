@@ -24,7 +24,7 @@ test: $(VENV)/.test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.test-deps
-	$(BIN)/ruff check webapp tests bench worker.py wsgi.py
+	$(BIN)/ruff check webapp tests bench worker.py wsgi.py migrations
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -1,12 +1,12 @@
 """Categories with exact running totals, and documents with their exactly-once trace.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-28 14:32:00.943409
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
