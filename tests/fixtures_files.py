@@ -15,6 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from openpyxl.utils import get_column_letter
 
 _EPOCH = dt.datetime(1899, 12, 30)
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
@@ -31,13 +32,8 @@ class Formula:
 
 
 def column_letters(index: int) -> str:
-    """Return the spreadsheet column name of a 0-based column index (0 → A, 27 → AB)."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name
+    """Return the spreadsheet column name of a 0-based column index, by openpyxl (an independent oracle)."""
+    return get_column_letter(index + 1)
 
 
 class _Strings:

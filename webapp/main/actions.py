@@ -4,7 +4,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from webapp.main import bp
 from webapp.main.forms import ActionForm
-from webapp.services import categories, documents, removal
+from webapp.main.lookups import category_or_404, document_or_404
+from webapp.services import documents, removal
 from webapp.services.numbers import display_number
 
 
@@ -15,20 +16,6 @@ def _require_token() -> None:
 
 def _back_to(document_id: int):
     return redirect(request.referrer or url_for("main.document", document_id=document_id))
-
-
-def _document_or_404(document_id: int):
-    document = documents.get_document(document_id)
-    if document is None:
-        abort(404, description=f"There is no file #{document_id}; it may have been deleted.")
-    return document
-
-
-def _category_or_404(name: str):
-    category = categories.find_category(name)
-    if category is None:
-        abort(404, description=f"There is no category named “{name}”.")
-    return category
 
 
 @bp.route("/documents/<int:document_id>/retry", methods=["POST"])
@@ -60,7 +47,7 @@ def reprocess_document(document_id):
 @bp.route("/documents/<int:document_id>/delete", methods=["GET"])
 def confirm_delete_document(document_id):
     """Ask before deleting a file, saying what its category's total will lose."""
-    return render_template("main/delete_document.html", document=_document_or_404(document_id), form=ActionForm())
+    return render_template("main/delete_document.html", document=document_or_404(document_id), form=ActionForm())
 
 
 @bp.route("/documents/<int:document_id>/delete", methods=["POST"])
@@ -86,7 +73,7 @@ def delete_document(document_id):
 @bp.route("/categories/<name>/delete", methods=["GET"])
 def confirm_delete_category(name):
     """Ask before deleting a category: its name must be typed to confirm."""
-    return _render_delete_category(_category_or_404(name))
+    return _render_delete_category(category_or_404(name))
 
 
 def _render_delete_category(category, error: str | None = None, status: int = 200):
@@ -104,7 +91,7 @@ def _render_delete_category(category, error: str | None = None, status: int = 20
 def delete_category(name):
     """Delete a category with its files, once its name has been typed to confirm."""
     _require_token()
-    category = _category_or_404(name)
+    category = category_or_404(name)
     try:
         deleted = removal.delete_category(category, request.form.get("confirm_name", ""))
     except (removal.NotConfirmed, removal.CategoryChanged) as exc:

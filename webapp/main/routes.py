@@ -4,10 +4,11 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
 
 from webapp.main import bp, listing
 from webapp.main.forms import CategoryForm, UploadForm
+from webapp.main.lookups import category_or_404, document_or_404
 from webapp.services import categories, documents, health, preview, storage
 from webapp.services import dashboard as figures
 from webapp.services.intake import ACCEPTED, RefusedUpload
@@ -72,17 +73,10 @@ def create_category():
     return redirect(url_for("main.category", name=category.name))
 
 
-def _category_or_404(name: str):
-    category = categories.find_category(name)
-    if category is None:
-        abort(404, description=f"There is no category named “{name}”.")
-    return category
-
-
 @bp.route("/categories/<name>")
 def category(name):
     """Show a category's files with their live status, and the upload form."""
-    return _render_category(_category_or_404(name), UploadForm())
+    return _render_category(category_or_404(name), UploadForm())
 
 
 def _render_category(category, form: UploadForm, status: int = 200):
@@ -93,14 +87,14 @@ def _render_category(category, form: UploadForm, status: int = 200):
 @bp.route("/categories/<name>/rows")
 def category_rows(name):
     """Return the rows of a category's file list, for the page to swap in as statuses change."""
-    category = _category_or_404(name)
+    category = category_or_404(name)
     return render_template("main/_document_rows.html", documents=documents.list_documents(category))
 
 
 @bp.route("/categories/<name>/upload", methods=["POST"])
 def upload(name):
     """Store and queue the chosen workbooks; processing happens in the background."""
-    category = _category_or_404(name)
+    category = category_or_404(name)
     form = UploadForm()
     if not form.validate_on_submit():
         return _render_category(category, form, 400)
@@ -121,9 +115,7 @@ def upload(name):
 @bp.route("/documents/<int:document_id>")
 def document(document_id):
     """Show one file, its status and the explanation of its total."""
-    doc = documents.get_document(document_id)
-    if doc is None:
-        abort(404, description=f"There is no file #{document_id}.")
+    doc = document_or_404(document_id)
     sheets = preview.preview_workbook(storage.path_for(doc.sha256), doc.sha256) if doc.status == "done" else None
     return render_template("main/document.html", document=doc, preview=sheets)
 
@@ -131,9 +123,7 @@ def document(document_id):
 @bp.route("/documents/<int:document_id>/download")
 def download(document_id):
     """Send back the original file as it was uploaded."""
-    doc = documents.get_document(document_id)
-    if doc is None:
-        abort(404, description=f"There is no file #{document_id}.")
+    doc = document_or_404(document_id)
     return send_file(storage.path_for(doc.sha256), as_attachment=True, download_name=doc.filename)
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+from webapp.services.cellref import column_index
+
 MAX_ZIP_ENTRIES = 10_000
 MAX_COMPRESSION_RATIO = 200
 # An XML declaration, comments and whitespace come first; a part whose root element does not start
@@ -151,14 +153,6 @@ def _declared_cells(head: bytes) -> int:
     return rows * columns
 
 
-def column_index(letters: str) -> int:
-    """Return the 0-based index of a column name (A → 0, AB → 27)."""
-    index = 0
-    for letter in letters:
-        index = index * 26 + ord(letter) - 64
-    return index - 1
-
-
 def count_formulas_without_value(path: Path, parts: list[str]) -> list[int]:
     """Count, per worksheet part, formula cells that carry no cached value (streamed, bounded memory)."""
     counts = []
@@ -196,12 +190,3 @@ def _count_chunk(chunk: bytes, prefixed: bool) -> int:
         return 0
     return len(_FORMULA_WITHOUT_VALUE.findall(chunk))
 
-
-def column_letters(index: int) -> str:
-    """Return the name of a 0-based column index (0 → A, 27 → AB)."""
-    name = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        name = chr(65 + rest) + name
-    return name

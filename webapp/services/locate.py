@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from webapp.extensions import db
 from webapp.models import Document
-from webapp.services.archive import column_letters
+from webapp.services.cellref import column_letters
 from webapp.services.numbers import canonical_number, number_pattern
 
 MAX_LOCATIONS = 3

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
 
+from webapp.services.cellref import column_letters
 from webapp.services.numbers import display_number, exact_decimal
 
 MAX_SHEETS = 10
@@ -81,16 +82,6 @@ def _sheet(workbook: CalamineWorkbook, name: str) -> SheetPreview:
         first_row=first_row + 1,
         columns=[column_letters(first_column + i) for i in range(width)],
     )
-
-
-def column_letters(index: int) -> str:
-    """Return a spreadsheet column's name from its 0-based index (0 → A, 27 → AB)."""
-    name = ""
-    index += 1
-    while index:
-        index, remainder = divmod(index - 1, 26)
-        name = chr(ord("A") + remainder) + name
-    return name
 
 
 def _cell(value: object) -> Cell:
