@@ -176,6 +176,11 @@ def _hammer(app, increments: int, write) -> tuple[float, int]:
             for _ in range(increments):
                 write(connection)
 
+    return _timed_together(writer, barrier), WRITERS * increments
+
+
+def _timed_together(writer, barrier: threading.Barrier) -> float:
+    """Run WRITERS threads of `writer`, released at once by the barrier; return the seconds until all finish."""
     threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
     for thread in threads:
         thread.start()
@@ -183,7 +188,7 @@ def _hammer(app, increments: int, write) -> tuple[float, int]:
     started = time.monotonic()
     for thread in threads:
         thread.join()
-    return time.monotonic() - started, WRITERS * increments
+    return time.monotonic() - started
 
 
 def _hot_category(app, increments: int) -> dict:
@@ -268,14 +273,7 @@ def _count_transactions(app, category_id: int, increments: int) -> dict:
                 processing.count(document_id, extraction)
             db.session.remove()
 
-    threads = [threading.Thread(target=writer) for _ in range(WRITERS)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.monotonic()
-    for thread in threads:
-        thread.join()
-    seconds = time.monotonic() - started
+    seconds = _timed_together(writer, barrier)
     with app.app_context():
         total, documents = db.session.execute(
             text("SELECT total, documents FROM categories WHERE id = :id"), {"id": category_id}
