@@ -150,14 +150,34 @@ def search_server(tmp_path_factory):
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def es_app(config, search_server):
-    """The app with search in Elasticsearch, on the same PostgreSQL, Redis and upload folder."""
+def _app_on(config, server) -> Flask:
+    """Build the app with search in this Elasticsearch, on the same PostgreSQL, Redis and upload folder."""
     es_config = copy.copy(config)
-    es_config.ELASTICSEARCH_URL = search_server.url
+    es_config.ELASTICSEARCH_URL = server.url
     es_config.ELASTICSEARCH_INDEX = f"test-documents-{secrets.token_hex(4)}"
     app = create_app(es_config)
     with app.app_context():
         upgrade()
+    return app
+
+
+@pytest.fixture(scope="session")
+def es_app(config, search_server):
+    """The app with search in Elasticsearch, on the same PostgreSQL, Redis and upload folder."""
+    app = _app_on(config, search_server)
     yield app
     drop_indices(app)
+
+
+@pytest.fixture(scope="session")
+def stoppable_search(config, search_server, es_app, tmp_path_factory):
+    """A search server the test may stop and restart, with its app: the emulator even beside a real cluster."""
+    if isinstance(search_server, EmulatedElasticsearch):
+        yield search_server, es_app
+        return
+    server = EmulatedElasticsearch(tmp_path_factory.mktemp("noida-stoppable"))
+    server.start()
+    app = _app_on(config, server)
+    yield server, app
+    drop_indices(app)
+    server.stop()

@@ -8,13 +8,12 @@ import copy
 import io
 from decimal import Decimal
 
-import pytest
 from flask_migrate import upgrade
 from rq.job import Job
 from sqlalchemy import text
 
 from tests.fixtures_faults import wait_for
-from tests.fixtures_search import EmulatedElasticsearch, settle
+from tests.fixtures_search import settle
 from webapp import create_app
 from webapp.extensions import db
 from webapp.services import queue
@@ -158,10 +157,9 @@ def test_postgres_restarted_mid_job_leaves_nothing_half_done_and_the_retry_count
 
 
 def test_search_unreachable_while_processing_totals_commit_and_the_index_catches_up_by_itself(
-    es_app, search_server, workers, make_workbook
+    stoppable_search, workers, make_workbook
 ):
-    if not isinstance(search_server, EmulatedElasticsearch):
-        pytest.skip("needs a search server this test can stop (the noida-db emulator)")
+    search_server, es_app = stoppable_search
     client = es_app.test_client()
     client.post("/api/categories", json={"name": "depot", "region": "Atlantis", "type": "tools"})
     env = {"ELASTICSEARCH_URL": search_server.url, "ELASTICSEARCH_INDEX": es_app.config["ELASTICSEARCH_INDEX"]}
