@@ -5,11 +5,12 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from markupsafe import Markup
 
 from webapp.main import bp, listing
 from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
-from webapp.services import categories, documents, health, preview, storage
+from webapp.services import categories, documents, health, preview, snapshot_cache, storage
 from webapp.services import dashboard as figures
 from webapp.services.intake import ACCEPTED, RefusedUpload
 
@@ -34,12 +35,17 @@ def dashboard():
 
 def _render_dashboard(form: CategoryForm, status: int = 200):
     type_, region = request.args.get("type", "").strip(), request.args.get("region", "").strip()
+    live = snapshot_cache.cached(("dashboard", request.script_root, type_, region), lambda: _render_figures(type_, region))
+    return render_template("main/dashboard.html", form=form, live=live), status
+
+
+def _render_figures(type_: str, region: str) -> Markup:
+    """Render everything the dashboard shows about totals; the same for every visitor until the data changes."""
     by_type, by_region = categories.totals_by("type"), categories.totals_by("region")
     shown = figures.categories_where(type_, region) if type_ or region else categories.list_categories()
     pending = categories.pending_counts()
-    page = render_template(
-        "main/dashboard.html",
-        form=form,
+    return Markup(render_template(
+        "main/_dashboard_live.html",
         categories=shown,
         category_rows=listing.category_rows(shown, pending),
         filters={"type": type_, "region": region},
@@ -50,8 +56,7 @@ def _render_dashboard(form: CategoryForm, status: int = 200):
         charts=[("type", "Totals by type", by_type, figures.bars(by_type)),
                 ("region", "Totals by region", by_region, figures.bars(by_region))],
         recent=figures.recent_uploads(),
-    )
-    return page, status
+    ))
 
 
 @bp.route("/categories", methods=["POST"])

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "IndexDifferences", "SearchHit", "SearchQuery", "SearchResults", "SearchUnavailable",
-    "backend", "delete_document", "differences", "index_document", "index_document_quietly",
+    "answers_from_postgres", "backend", "delete_document", "differences", "index_document", "index_document_quietly",
     "matching_categories", "matching_groups", "rebuild", "search",
 ]
 
@@ -37,6 +37,11 @@ def backend() -> SearchBackend:
             live = PostgresSearch()
         current_app.extensions["search"] = live
     return live
+
+
+def answers_from_postgres() -> bool:
+    """Tell whether search answers depend only on PostgreSQL's data (so a snapshot can vouch for them)."""
+    return getattr(backend(), "answers_from_postgres", False)
 
 
 def index_document(document_id: int) -> None:

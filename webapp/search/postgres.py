@@ -81,6 +81,9 @@ def websearch_query(raw: str) -> str:
 class PostgresSearch:
     """Search documents with a tsvector column and a GIN index in the documents table."""
 
+    # Every answer is a query on PostgreSQL's own rows: equal snapshots give equal answers.
+    answers_from_postgres = True
+
     def index_document(self, document_id: int) -> None:
         """Fill the document's tsvector from its stored text and numbers."""
         try:

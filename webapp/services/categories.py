@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp.extensions import db
 from webapp.models import Category, Document, DocumentStatus
 from webapp.models.category import NAME_MAX, REGION_MAX, TYPE_MAX
+from webapp.services import snapshot_cache
 
 PENDING = (DocumentStatus.QUEUED.value, DocumentStatus.PROCESSING.value)
 _LIMITS = {"name": NAME_MAX, "region": REGION_MAX, "type": TYPE_MAX}
@@ -139,5 +140,5 @@ def totals_by(column_name: str, only: str | None = None) -> list[Group]:
 
 def sum_type(type: str) -> Group | None:
     """Return the exact sum of all counted files in categories of this type, or None if no category has it."""
-    groups = totals_by("type", only=type)
+    groups = snapshot_cache.cached(("sum_type", type.strip().lower()), lambda: totals_by("type", only=type))
     return groups[0] if groups else None

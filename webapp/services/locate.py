@@ -11,10 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
-from sqlalchemy import func, select
 
-from webapp.extensions import db
-from webapp.models import Document
 from webapp.services.cellref import column_letters
 from webapp.services.numbers import canonical_number, number_pattern
 
@@ -137,14 +134,3 @@ def _marked(cell_text: str, pattern: re.Pattern) -> Markup:
         cursor = match.end()
     parts += [str(escape(cell_text[cursor:end])), "…" if end < len(cell_text) else ""]
     return Markup("".join(parts))
-
-
-def locate_documents(document_ids: list[int], query: str) -> dict[int, list[Location]]:
-    """Return, per document id, the first cells that hold the query's words."""
-    pattern = query_pattern(query)
-    if pattern is None or not document_ids:
-        return {}
-    rows = db.session.execute(
-        select(Document.id, func.left(Document.text, LOCATE_CHARS), Document.breakdown).where(Document.id.in_(document_ids))
-    )
-    return {document_id: locate(text or "", breakdown, pattern) for document_id, text, breakdown in rows}
