@@ -64,11 +64,13 @@ class Stack:
         _wait_until_up(url, child, timeout=30)
         return url
 
-    def serve(self, app: str = "wsgi:app", workers: int = 2, threads: int = 4) -> tuple[str, subprocess.Popen]:
+    def serve(self, app: str = "wsgi:app", workers: int = 2, threads: int = 4,
+              **settings: str) -> tuple[str, subprocess.Popen]:
         """Serve `app` with gunicorn on a free local port (the `make run` settings); return its base URL."""
         port = free_port()
         child = self._spawn([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-                             "--workers", str(workers), "--threads", str(threads), "--log-level", "warning", app])
+                             "--workers", str(workers), "--threads", str(threads), "--log-level", "warning", app],
+                            settings)
         base = f"http://127.0.0.1:{port}"
         _wait_until_up(f"{base}/healthz", child)
         return base, child
@@ -77,9 +79,10 @@ class Stack:
         """Start `count` worker processes exactly as production does (`python worker.py`)."""
         return [self._spawn([sys.executable, "worker.py"]) for _ in range(count)]
 
-    def _spawn(self, command: list[str]) -> subprocess.Popen:
+    def _spawn(self, command: list[str], settings: dict[str, str] | None = None) -> subprocess.Popen:
         log = open(self.folder / f"{Path(command[-1]).stem}-{len(self._children)}.log", "ab")
-        child = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
+        child = subprocess.Popen(command, cwd=ROOT, env={**self.env, **(settings or {})}, stdout=log, stderr=log,
+                                 start_new_session=True)
         self._children.append(child)
         return child
 

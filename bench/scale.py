@@ -68,6 +68,11 @@ def _query_paths(corpus: Corpus) -> dict[str, str]:
     return paths
 
 
+# The cheapest dynamic request (database, queue and search each pinged once): the floor under every path.
+FLOOR = ("floor_healthz", "/healthz")
+UNCACHED = "_uncached"
+
+
 def _get(path: str):
     return lambda _number: Request("GET", path)
 
@@ -78,19 +83,24 @@ def _summary(result: Measurement) -> dict:
             "errors": result.errors}
 
 
-def measure_queries(base: str, baseline: str, corpus: Corpus, args) -> dict[str, dict]:
-    """Measure every query path with the configured clients and with one client, and the sum_type baseline."""
+def measure_queries(servers: dict[str, str], corpus: Corpus, args) -> dict[str, dict]:
+    """Measure every query path with the configured clients and with one client, and the sum_type baseline.
+
+    Each path is measured as served (answers reused while the database is unchanged) and on a server that
+    computes every answer afresh (`_uncached`): what a request costs when data changes between requests,
+    or when every visitor asks something new.
+    """
     figures = {"load_average": _load_average()}
     one = max(10, args.requests // 4)
-    for name, path in _query_paths(corpus).items():
+    paths = _query_paths(corpus)
+    runs = [(name, servers["app"], path) for name, path in paths.items()]
+    runs += [(name + UNCACHED, servers["uncached"], path) for name, path in paths.items()]
+    runs += [(FLOOR[0], servers["app"], FLOOR[1]), ("baseline_sum_type", servers["baseline"], paths["sum_type"])]
+    for name, base, path in runs:
         figures[name] = _summary(measure(base, _get(path), args.clients, args.requests, warmup=args.clients))
         figures[f"{name}_1_client"] = _summary(measure(base, _get(path), 1, one, warmup=2))
         print(f"  {name}: p95 {figures[name]['p95_ms']} ms, one client {figures[f'{name}_1_client']['p95_ms']} ms",
               file=sys.stderr, flush=True)
-    sum_path = _query_paths(corpus)["sum_type"]
-    figures["baseline_sum_type"] = _summary(measure(baseline, _get(sum_path), args.clients, args.requests,
-                                                    warmup=args.clients))
-    figures["baseline_sum_type_1_client"] = _summary(measure(baseline, _get(sum_path), 1, one, warmup=2))
     return figures
 
 
@@ -171,21 +181,21 @@ def run(args) -> dict:
         with app.app_context():
             _load.prepare_database()
             category_ids = _load.create_categories(corpus)
-        base = baseline = None
+        servers: dict[str, str] = {}
         loaded = 0
         for step in sorted({min(FIRST_STEP, args.docs), args.docs}):
             with app.app_context():
                 result["load_seconds"][str(step)] = {"copy": round(_load.load_documents(category_ids, loaded, step), 1),
                                                      "index": round(_load.index_documents(), 1)}
             loaded = step
-            if base is None:
-                base, _ = stack.serve()
-                baseline, _ = stack.serve("bench._baseline_app:app")
+            if not servers:
+                servers = {"app": stack.serve()[0], "uncached": stack.serve(SNAPSHOT_CACHE="0")[0],
+                           "baseline": stack.serve("bench._baseline_app:app")[0]}
             print(f"Measuring queries at {step:,} documents", file=sys.stderr)
-            result["steps"][str(step)] = measure_queries(base, baseline, corpus, args)
+            result["steps"][str(step)] = measure_queries(servers, corpus, args)
         print("Measuring uploads and workers", file=sys.stderr)
-        result["uploads"] = measure_uploads(base, baseline, corpus, args, app)
-        result["workers"] = measure_workers(stack, base, corpus, args, app)
+        result["uploads"] = measure_uploads(servers["app"], servers["baseline"], corpus, args, app)
+        result["workers"] = measure_workers(stack, servers["app"], corpus, args, app)
         with app.app_context():
             result["totals_mismatches"] = _load.verify_totals()
         return result

@@ -37,6 +37,9 @@ class Config:
     # How often workers look for stranded documents, and how long one may sit queued before it is re-sent.
     SWEEP_INTERVAL_SECONDS = _int("SWEEP_INTERVAL_SECONDS", 60)
     SEARCH_PAGE_SIZE = 20
+    # Reuse sum_type, dashboard and PostgreSQL search answers while the database is unchanged
+    # (services/snapshot_cache.py); 0 computes every answer afresh (the bench measures both).
+    SNAPSHOT_CACHE = os.environ.get("SNAPSHOT_CACHE", "1") != "0"
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
     REQUIRE_SECRET = True

@@ -31,7 +31,7 @@ _lock = threading.Lock()
 
 def cached(key: Hashable, compute: Callable[[], T]) -> T:
     """Return the answer stored for `key` if the database is unchanged since, else compute and store it."""
-    if not current_app.config.get("SNAPSHOT_CACHE", True):
+    if not current_app.config["SNAPSHOT_CACHE"]:
         return compute()
     snapshot, clean = db.session.execute(_SNAPSHOT).one()
     if not clean:
