@@ -109,13 +109,16 @@ def _load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def _upload_requests(corpus: Corpus, workbooks: WorkbookFactory, label: str):
-    def build(number: int) -> Request:
+def _upload_requests(corpus: Corpus, workbooks: WorkbookFactory, label: str, count: int):
+    """Build `count` distinct uploads before measuring: zipping a workbook in the client mid-run would
+    take the server's CPU (2 cores here) and show up as upload latency."""
+    requests = []
+    for number in range(count):
         category = corpus.categories[number % len(corpus.categories)].name
         request = multipart("file", f"{label}-{number}.xlsx", workbooks.variant(f"{label}-{number}"))
         request.path = f"/api/categories/{category}/files"
-        return request
-    return build
+        requests.append(request)
+    return requests.__getitem__
 
 
 def measure_uploads(base: str, baseline: str, corpus: Corpus, args, app) -> dict[str, dict]:
@@ -123,14 +126,15 @@ def measure_uploads(base: str, baseline: str, corpus: Corpus, args, app) -> dict
     figures = {}
     for size_label, size in (("100kb", 100_000), ("1mb", 1_000_000)):
         workbooks = WorkbookFactory(corpus, size)
-        product = measure(base, _upload_requests(corpus, workbooks, f"upload-{size_label}"),
+        product = measure(base, _upload_requests(corpus, workbooks, f"upload-{size_label}", args.requests + args.clients),
                           args.clients, args.requests, warmup=args.clients)
         figures[f"upload_{size_label}"] = {**_summary(product), "bytes": workbooks.size, "cells": workbooks.cells}
-        alone = measure(base, _upload_requests(corpus, workbooks, f"alone-{size_label}"), 1,
-                        max(10, args.requests // 4), warmup=2)
+        alone_count = max(10, args.requests // 4)
+        alone = measure(base, _upload_requests(corpus, workbooks, f"alone-{size_label}", alone_count + 2), 1,
+                        alone_count, warmup=2)
         figures[f"upload_{size_label}_1_client"] = _summary(alone)
         count = max(20, min(args.requests, 60 if size_label == "100kb" else 20))
-        inline = measure(baseline, _upload_requests(corpus, workbooks, f"inline-{size_label}"),
+        inline = measure(baseline, _upload_requests(corpus, workbooks, f"inline-{size_label}", count + 2),
                          args.clients, count, warmup=2)
         figures[f"baseline_upload_{size_label}"] = {**_summary(inline), "bytes": workbooks.size,
                                                     "cells": workbooks.cells}
@@ -149,8 +153,9 @@ def measure_workers(stack: Stack, base: str, corpus: Corpus, args, app) -> dict[
         with app.app_context():
             _load.wait_for_workers(count)
         label = f"workers{count}"
+        requests = _upload_requests(corpus, workbooks, label, args.worker_docs)
         started = time.monotonic()
-        uploads = measure(base, _upload_requests(corpus, workbooks, label), args.clients, args.worker_docs)
+        uploads = measure(base, requests, args.clients, args.worker_docs)
         with app.app_context():
             finished, failed = _load.wait_until_processed(f"{label}-%", uploads.statuses.get(202, 0), timeout=600)
         seconds = time.monotonic() - started

@@ -96,6 +96,10 @@ def list_categories() -> list[Row]:
 
 def filter_choices() -> dict[str, list[str]]:
     """Return the distinct category names, regions and types, each sorted ignoring case, for search filters."""
+    return snapshot_cache.cached("filter_choices", _filter_choices)
+
+
+def _filter_choices() -> dict[str, list[str]]:
     rows = db.session.execute(select(Category.name, Category.region, Category.type)).all()
     return {
         key: sorted({row[i] for row in rows}, key=str.lower)
