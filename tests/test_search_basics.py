@@ -118,3 +118,18 @@ def test_regions_page_answers_find_regions(client, library):
     assert "Asia" in page and "Europe" in page
     empty = client.get("/regions", query_string={"term": "unicorn"}).text
     assert "No region has a processed file containing" in empty
+
+
+def test_highlights_show_a_few_words_around_each_of_the_first_matches(client, api, make_workbook, run_jobs):
+    api.create_category("asian_phones")
+    filler = [[f"filler{i} words here"] for i in range(40)]
+    rows = [["opening lines"], ["Galaxy charger 25"], *filler, ["second galaxy cable"], *filler,
+            ["third Galaxy stand"], *filler, ["fourth galaxy, never shown"]]
+    api.upload("asian_phones", ("long.xlsx", make_workbook({"S": rows})))
+    run_jobs()
+    highlights = _search(client, q="galaxy")["hits"][0]["highlights"]
+    assert len(highlights) == 3
+    assert [h.count("<mark>") for h in highlights] == [1, 1, 1]
+    assert "<mark>Galaxy</mark> charger 25" in highlights[0] and "opening lines" in highlights[0]
+    assert "second <mark>galaxy</mark> cable" in highlights[1]
+    assert all(len(h) < 200 and "filler30" not in h for h in highlights)

@@ -5,7 +5,6 @@ from markupsafe import Markup, escape
 # Sentinels are control characters that extraction strips from cell text, so text cannot forge them.
 START = "\x02"
 STOP = "\x03"
-FRAGMENT = "\x1f"
 
 
 def safe_fragment(raw: str) -> Markup:
@@ -13,7 +12,3 @@ def safe_fragment(raw: str) -> Markup:
     escaped = str(escape(raw.strip()))
     return Markup(escaped.replace(START, "<mark>").replace(STOP, "</mark>"))
 
-
-def safe_fragments(raw: str) -> list[Markup]:
-    """Split a sentinel-delimited headline into safe fragments, dropping empty ones."""
-    return [safe_fragment(part) for part in raw.split(FRAGMENT) if part.strip()]

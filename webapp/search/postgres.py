@@ -5,17 +5,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from webapp.extensions import db
 from webapp.search.base import IndexDifferences, Progress, SearchHit, SearchQuery, SearchResults, SearchUnavailable
-from webapp.search.highlight import FRAGMENT, START, STOP, safe_fragments
 from webapp.search.syntax import pipes_as_or
 from webapp.services.numbers import canonical_query
 
 # tsvector values are capped at 1 MB; very large workbooks are indexed on their first part.
 INDEX_CHARS = 1_000_000
-HEADLINE_CHARS = 200_000
-_HEADLINE_OPTIONS = (
-    f"StartSel={START}, StopSel={STOP}, MaxFragments=3, MaxWords=18, MinWords=6, "
-    f'FragmentDelimiter="{FRAGMENT}"'
-)
 # 'simple' plus unaccent (migration 0002): lowercase and accent-folded, so `café` finds `cafe`.
 CONFIG = "simple_folded"
 # PostgreSQL's parser skips anything that looks like an HTML tag (and a <script> body entirely), so
@@ -23,7 +17,6 @@ CONFIG = "simple_folded"
 _UNTAG = "'<>', '\u2039\u203a'"
 _TEXT = f"translate(left(coalesce(text, ''), {INDEX_CHARS}), {_UNTAG})"
 _TEXT_SHORT = f"translate(left(coalesce(text, ''), 100000), {_UNTAG})"
-_HEADLINE_TEXT = f"translate(left(d.text, {HEADLINE_CHARS}), {_UNTAG})"
 
 _INDEX = text(f"""
     UPDATE documents
@@ -46,6 +39,19 @@ _IN_CATEGORIES = " AND d.category_id = ANY(:category_ids)"
 # A search ranks at most this many matches, the newest: ranking and counting every match of a word
 # found in every file took ~190 ms at 100k documents, for a page of 20. Past it the total is "1,000+".
 RANK_WINDOW = 1_000
+_RANK = f"ts_rank(d.tsv, websearch_to_tsquery('{CONFIG}', :q))"
+# The newest matches: walk the documents from the newest and stop at the window.
+_NEWEST = f"SELECT d.id, {_RANK} AS rank FROM documents d WHERE {_MATCH} ORDER BY d.id DESC LIMIT :window"
+# Within a filter: list its counted files newest first from their index (migration 0004), then check
+# the words row by row until the window is full. OFFSET 0 keeps PostgreSQL from merging the two
+# reads back into one that checks every file of the filter before sorting.
+_NEWEST_IN_CATEGORIES = f"""
+    SELECT listed.id, m.rank
+      FROM (SELECT c.id FROM documents c WHERE c.status = 'done' AND c.category_id = ANY(:category_ids)
+             ORDER BY c.id DESC OFFSET 0) listed,
+           LATERAL (SELECT {_RANK} AS rank FROM documents d WHERE d.id = listed.id AND {_MATCH}) m
+     ORDER BY listed.id DESC LIMIT :window
+"""
 # find_regions first reads this many matches; fewer means exact counts per category. A more common
 # term is counted per group instead, each count stopping early, so its cost does not grow with matches.
 GROUP_SAMPLE = 200
@@ -101,33 +107,26 @@ class PostgresSearch:
         db.session.commit()
 
     def search(self, query: SearchQuery) -> SearchResults:
-        """Return the best-ranked page among the newest matches, with highlights for that page only."""
+        """Return the best-ranked page among the newest matches (ids only: the finder highlights the page)."""
         params = {"q": websearch_query(query.text), "category_ids": list(query.category_ids or [])}
-        where = _MATCH + (_IN_CATEGORIES if query.category_ids is not None else "")
+        filtered = query.category_ids is not None
+        where = _MATCH + (_IN_CATEGORIES if filtered else "")
         window = max(RANK_WINDOW, query.offset + query.per_page)
         try:
             rows = db.session.execute(
                 text(f"""
-                    WITH page AS (
-                        SELECT id, rank, count(*) OVER () AS matches
-                          FROM (SELECT d.id, ts_rank(d.tsv, websearch_to_tsquery('{CONFIG}', :q)) AS rank
-                                  FROM documents d WHERE {where} ORDER BY d.id DESC LIMIT :window) recent
-                         ORDER BY rank DESC, id DESC LIMIT :limit OFFSET :offset
-                    )
-                    SELECT p.id, p.matches, ts_headline('{CONFIG}', {_HEADLINE_TEXT},
-                                                        websearch_to_tsquery('{CONFIG}', :q), :options)
-                      FROM page p JOIN documents d ON d.id = p.id
-                     ORDER BY p.rank DESC, p.id DESC
+                    SELECT id, count(*) OVER () AS matches
+                      FROM ({_NEWEST_IN_CATEGORIES if filtered else _NEWEST}) recent
+                     ORDER BY rank DESC, id DESC LIMIT :limit OFFSET :offset
                 """),
-                {**params, "window": window + 1, "limit": query.per_page, "offset": query.offset,
-                 "options": _HEADLINE_OPTIONS},
+                {**params, "window": window + 1, "limit": query.per_page, "offset": query.offset},
             ).all()
             matches = rows[0][1] if rows else self._count(where, params, window + 1)
         except OperationalError as exc:
             db.session.rollback()
             raise SearchUnavailable(str(exc)) from exc
-        hits = [SearchHit(row[0], safe_fragments(row[2] or "")) for row in rows]
-        return SearchResults(min(matches, window), hits, total_is_estimate=matches > window)
+        return SearchResults(min(matches, window), [SearchHit(row[0], []) for row in rows],
+                             total_is_estimate=matches > window)
 
     def _count(self, where: str, params: dict, limit: int) -> int:
         """Count matches, stopping at `limit` (for a page past the last one)."""

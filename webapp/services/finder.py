@@ -10,7 +10,7 @@ from webapp import search
 from webapp.extensions import db
 from webapp.models import Category, Document
 from webapp.services import snapshot_cache
-from webapp.services.locate import LOCATE_CHARS, Location, locate, query_pattern
+from webapp.services.locate import LOCATE_CHARS, Location, fragments, locate, query_pattern
 
 MAX_QUERY_CHARS = 500
 # find_regions counts at most this many files per region and shows "100+" past it: the answer is
@@ -144,7 +144,9 @@ def _results(hits: list[search.SearchHit], query: str) -> list[Result]:
             continue  # deleted since the index saw it
         document_id, filename, name, region, type, text, breakdown = row
         cells = locate(text or "", breakdown, pattern) if pattern is not None else []
-        results.append(Result(HitDocument(document_id, filename, HitCategory(name, region, type)), hit.highlights, cells))
+        # Backends that return only ids (PostgreSQL) leave the highlighting to the text already read here.
+        highlights = hit.highlights or (fragments(text or "", pattern) if pattern is not None else [])
+        results.append(Result(HitDocument(document_id, filename, HitCategory(name, region, type)), highlights, cells))
     return results
 
 

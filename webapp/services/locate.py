@@ -1,4 +1,5 @@
-"""Where a search hit is: the first cells of a document holding the query's words, as `Prices!B7` with marked text.
+"""Where a search hit is: the first cells of a document holding the query's words, as `Prices!B7` with marked
+text, and highlighted fragments of its text around the first matches.
 
 Works from what PostgreSQL stores for every done document, whichever search backend found it: the text
 keeps each sheet's grid (one line per row, one tab-separated field per column) and the breakdown keeps
@@ -16,11 +17,17 @@ from webapp.services.cellref import column_letters
 from webapp.services.numbers import canonical_number, number_pattern
 
 MAX_LOCATIONS = 3
+MAX_FRAGMENTS = 3
+# Words shown before and after a match in a fragment (about what PostgreSQL's ts_headline showed).
+WORDS_BEFORE, WORDS_AFTER = 6, 11
 LOCATE_CHARS = 500_000
 SHOWN_CHARS = 160
 
 _TOKEN = re.compile(r'"([^"]*)"|(\S+)')
 _WORD = re.compile(r"\w+")
+_SPACE = re.compile(r"\s+")
+_TOKENS_BEFORE = re.compile(rf"(?<!\S)(?:\S+\s+){{0,{WORDS_BEFORE}}}\S*$")
+_TOKENS_AFTER = re.compile(rf"\S*(?:\s+\S+){{0,{WORDS_AFTER}}}")
 _PLAIN_SHEET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
@@ -93,6 +100,27 @@ def locate(text: str, breakdown: dict | None, pattern: re.Pattern, limit: int = 
         end = text.find("\n", start)
         cell_text = text[start : len(text) if end < 0 else end].split("\t")[column]
         found.append(Location(_reference(sheet, line, column), _marked(cell_text, pattern)))
+        if len(found) == limit:
+            break
+    return found
+
+
+def fragments(text: str, pattern: re.Pattern, limit: int = MAX_FRAGMENTS) -> list[Markup]:
+    """Return up to `limit` escaped snippets of the text around its first matches, the matches in <mark>.
+
+    Done here rather than by PostgreSQL's ts_headline, which re-read and re-parsed every hit's text
+    inside the search query: a third of a search's database time at 100k documents.
+    """
+    found: list[Markup] = []
+    shown_until = 0
+    for match in pattern.finditer(text, 0, min(len(text), LOCATE_CHARS)):
+        if match.start() < shown_until:
+            continue  # already inside the previous fragment
+        before = _TOKENS_BEFORE.search(text, max(0, match.start() - 40 * WORDS_BEFORE), match.start())
+        start = before.start() if before else match.start()
+        after = _TOKENS_AFTER.match(text, match.end(), min(len(text), match.end() + 40 * WORDS_AFTER))
+        shown_until = after.end() if after else match.end()
+        found.append(_marked(_SPACE.sub(" ", text[start:shown_until]).strip(), pattern))
         if len(found) == limit:
             break
     return found
