@@ -41,7 +41,7 @@ def _render_dashboard(form: CategoryForm, status: int = 200):
 
 def _render_figures(type_: str, region: str) -> Markup:
     """Render everything the dashboard shows about totals; the same for every visitor until the data changes."""
-    by_type, by_region = categories.totals_by("type"), categories.totals_by("region")
+    by_type, by_region = categories.totals_by_type_and_region()
     shown = figures.categories_where(type_, region) if type_ or region else categories.list_categories()
     pending = categories.pending_counts()
     return Markup(render_template(

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from webapp.extensions import db
@@ -118,31 +118,43 @@ def pending_counts() -> dict[int, int]:
     return dict(rows.all())
 
 
-def totals_by(column_name: str, only: str | None = None) -> list[Group]:
-    """Return exact totals grouped by `type` or `region`, read from the categories' running totals."""
-    column = getattr(Category, column_name)
-    waiting = (
-        select(Document.category_id, func.count().label("files"))
-        .where(Document.status.in_(PENDING))
-        .group_by(Document.category_id)
-        .subquery()
-    )
-    query = (
-        select(column, func.sum(Category.total), func.sum(Category.documents),
-               func.coalesce(func.sum(waiting.c.files), 0), func.count())
-        .outerjoin(waiting, waiting.c.category_id == Category.id)
-        .group_by(column)
-        .order_by(func.lower(column))
-    )
-    if only is not None:
-        query = query.where(func.lower(column) == only.strip().lower())
-    return [
-        Group(key, total or Decimal(0), int(docs or 0), int(pending), count)
-        for key, total, docs, pending, count in db.session.execute(query)
-    ]
+# Per category, the files still waiting or being processed (the partial index of migration 0003 serves it).
+_WAITING = f"""
+    SELECT category_id, count(*) AS files FROM documents
+     WHERE status IN ({", ".join(f"'{status}'" for status in PENDING)}) GROUP BY category_id
+"""
+# Both groupings in one pass over the categories: the dashboard shows them side by side.
+_TOTALS_BY_TYPE_AND_REGION = text(f"""
+    SELECT CASE WHEN GROUPING(c.type) = 0 THEN 'type' ELSE 'region' END, coalesce(c.type, c.region),
+           sum(c.total), sum(c.documents), coalesce(sum(w.files), 0), count(*)
+      FROM categories c LEFT JOIN ({_WAITING}) w ON w.category_id = c.id
+     GROUP BY GROUPING SETS ((c.type), (c.region))
+     ORDER BY 1, lower(coalesce(c.type, c.region))
+""")
+_TYPE_TOTAL = text(f"""
+    SELECT min(c.type), sum(c.total), sum(c.documents), coalesce(sum(w.files), 0), count(*)
+      FROM categories c LEFT JOIN ({_WAITING}) w ON w.category_id = c.id
+     WHERE lower(c.type) = lower(:type)
+""")
+
+
+def _group(key: str, total: Decimal | None, documents: int | None, pending: int, count: int) -> Group:
+    return Group(key, total or Decimal(0), int(documents or 0), int(pending), count)
+
+
+def totals_by_type_and_region() -> tuple[list[Group], list[Group]]:
+    """Return exact totals grouped by type and by region, each sorted ignoring case, from the running totals."""
+    grouped: dict[str, list[Group]] = {"type": [], "region": []}
+    for grouping, *values in db.session.execute(_TOTALS_BY_TYPE_AND_REGION):
+        grouped[grouping].append(_group(*values))
+    return grouped["type"], grouped["region"]
+
+
+def _type_total(type: str) -> Group | None:
+    key, total, documents, pending, count = db.session.execute(_TYPE_TOTAL, {"type": type.strip()}).one()
+    return _group(key, total, documents, pending, count) if count else None
 
 
 def sum_type(type: str) -> Group | None:
     """Return the exact sum of all counted files in categories of this type, or None if no category has it."""
-    groups = snapshot_cache.cached(("sum_type", type.strip().lower()), lambda: totals_by("type", only=type))
-    return groups[0] if groups else None
+    return snapshot_cache.cached(("sum_type", type.strip().lower()), lambda: _type_total(type))
