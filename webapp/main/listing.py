@@ -1,29 +1,56 @@
-"""The dashboard's table of categories: each row is rendered once per change of what it shows.
+"""The dashboard's tables and charts: each row and bar is rendered once per change of what it shows.
 
 Rendering 1,000 rows with Jinja took ~40 ms a request, and every open dashboard re-reads the page
 every few seconds. A row's HTML depends only on the values it shows, so it is kept under exactly
-those values: a changed total, count or name is a new key, and stale HTML is never served.
+those values: a changed total, count or name is a new key, and stale HTML is never served. When a
+file is counted, one category row, one type bar and one region bar change; the rest are reused.
 """
 
 from flask import current_app
 from markupsafe import Markup
 
-# Rows kept per process; past this the cache starts again (a few MB at most).
+# Rows and bars kept per process; past this the cache starts again (a few MB at most).
 MAX_ROWS = 20_000
+# Height of one bar in the charts, in SVG units.
+BAR_HEIGHT = 46
 _rendered: dict[tuple, Markup] = {}
 
 
 def category_rows(categories, pending: dict[int, int]) -> Markup:
-    """Return the table rows for these categories with their processing counts."""
-    row = None
+    """Return the table rows for these category rows (id, name, region, type, total, documents) and processing counts."""
+    # A row is a tuple of exactly the values shown, so it is its own key.
+    return _joined("main/_category_row.html", "category_row",
+                   (((c, pending.get(c[0], 0)), (c, pending.get(c[0], 0))) for c in categories))
+
+
+def chart_bars(key: str, bars) -> Markup:
+    """Return the SVG bars of one chart (`type` or `region`)."""
+    return _joined(
+        "main/_bar_chart.html", "bar",
+        (((key, b.key, b.total, b.pending, b.share, b.negative, n), (key, b, n * BAR_HEIGHT, BAR_HEIGHT))
+         for n, b in enumerate(bars)),
+    )
+
+
+def group_rows(key: str, groups) -> Markup:
+    """Return the rows of one chart's table of numbers."""
+    return _joined(
+        "main/_bar_chart.html", "group_row",
+        (((key, g.key, g.categories, g.documents, g.pending, g.total), (key, g)) for g in groups),
+    )
+
+
+def _joined(template: str, macro_name: str, items) -> Markup:
+    """Render each (values, macro arguments) item once per distinct values and join the HTML."""
+    macro = None
     parts = []
-    for c in categories:
-        key = (c.id, c.name, c.region, c.type, c.documents, c.total, pending.get(c.id, 0))
+    for values, arguments in items:
+        key = (macro_name, *values)
         html = _rendered.get(key)
         if html is None:
-            if row is None:
-                row = current_app.jinja_env.get_template("main/_category_row.html").module.category_row
-            html = row(c, key[-1])
+            if macro is None:
+                macro = getattr(current_app.jinja_env.get_template(template).module, macro_name)
+            html = macro(*arguments)
             if len(_rendered) >= MAX_ROWS:
                 _rendered.clear()
             _rendered[key] = html

@@ -42,7 +42,7 @@ def _render_dashboard(form: CategoryForm, status: int = 200):
 def _render_figures(type_: str, region: str) -> Markup:
     """Render everything the dashboard shows about totals; the same for every visitor until the data changes."""
     by_type, by_region = categories.totals_by_type_and_region()
-    shown = figures.categories_where(type_, region) if type_ or region else categories.list_categories()
+    shown = categories.list_categories(type_, region)
     pending = categories.pending_counts()
     return Markup(render_template(
         "main/_dashboard_live.html",
@@ -53,10 +53,14 @@ def _render_figures(type_: str, region: str) -> Markup:
         summary=figures.summary(),
         by_type=by_type,
         by_region=by_region,
-        charts=[("type", "Totals by type", by_type, figures.bars(by_type)),
-                ("region", "Totals by region", by_region, figures.bars(by_region))],
+        charts=[_chart("type", "Totals by type", by_type), _chart("region", "Totals by region", by_region)],
         recent=figures.recent_uploads(),
     ))
+
+
+def _chart(key: str, title: str, groups: list[categories.Group]) -> tuple:
+    bars = figures.bars(groups)
+    return key, title, groups, bars, listing.chart_bars(key, bars), listing.group_rows(key, groups)
 
 
 @bp.route("/categories", methods=["POST"])

@@ -87,10 +87,14 @@ def find_category(name: str) -> Category | None:
     return db.session.scalar(select(Category).where(func.lower(Category.name) == name.strip().lower()))
 
 
-def list_categories() -> list[Row]:
-    """Return every category (id, name, region, type, total, documents), by name."""
+def list_categories(type: str = "", region: str = "") -> list[Row]:
+    """Return every category (id, name, region, type, total, documents), by name; or those of one type and/or region."""
     # Plain rows, not ORM objects: the dashboard lists all of them, and 1,000 ORM objects cost ~5×.
     query = select(*_LISTED).order_by(func.lower(Category.name))
+    if type:
+        query = query.where(func.lower(Category.type) == type.strip().lower())
+    if region:
+        query = query.where(func.lower(Category.region) == region.strip().lower())
     return list(db.session.execute(query))
 
 

@@ -59,12 +59,3 @@ def recent_uploads(limit: int = RECENT_UPLOADS) -> list[Document]:
     """Return the newest uploads across every category."""
     return list(db.session.scalars(select(Document).order_by(Document.id.desc()).limit(limit)))
 
-
-def categories_where(type: str = "", region: str = "") -> list[Category]:
-    """Return the categories of one type and/or region (letter case ignored), by name."""
-    query = select(Category).order_by(func.lower(Category.name))
-    if type:
-        query = query.where(func.lower(Category.type) == type.strip().lower())
-    if region:
-        query = query.where(func.lower(Category.region) == region.strip().lower())
-    return list(db.session.scalars(query))

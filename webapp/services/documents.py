@@ -91,8 +91,8 @@ def _refuse_duplicates(category: Category, spooled: list[_Spooled]) -> None:
         if item.sha256 in seen:
             raise DuplicateUpload(f"“{item.filename}” has the same content as “{seen[item.sha256]}” in this upload.")
         seen[item.sha256] = item.filename
-    earlier = db.session.scalars(
-        select(Document).where(Document.category_id == category.id, Document.sha256.in_(seen))
+    earlier = db.session.execute(
+        select(Document.id, Document.filename).where(Document.category_id == category.id, Document.sha256.in_(seen))
     ).first()
     if earlier is not None:
         raise DuplicateUpload(
