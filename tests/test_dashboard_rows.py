@@ -56,3 +56,25 @@ def test_bars_and_chart_tables_show_each_new_total(client, api, run_jobs, make_w
     table = after[after.index('id="by-type"'):]
     assert re.search(r">phones</a></th><td class=\"num\">1</td><td class=\"num\">2</td><td class=\"num\">0</td>"
                      r"<td class=\"num total\">20</td>", table)
+
+
+def _names(page: str) -> list[str]:
+    table = page[page.index('id="categories"'):page.index("</table>", page.index('id="categories"'))]
+    return re.findall(r'<th scope="row"><a href="[^"]+">([^<]+)</a></th>', table)
+
+
+def test_many_categories_are_shown_a_hundred_at_a_time(client, api):
+    for n in range(105):
+        api.create_category(f"cat-{n:03d}", region="Asia" if n % 2 else "Europe", type="phones")
+    first = client.get("/").text
+    assert "Showing 1–100 of 105 categories" in first
+    assert _names(first) == [f"cat-{n:03d}" for n in range(100)]
+    next_page = re.search(r'<a href="([^"]+)" rel="next">', first).group(1)
+    second = client.get(next_page.replace("&amp;", "&")).text
+    assert "Showing 101–105 of 105 categories" in second
+    assert _names(second) == [f"cat-{n:03d}" for n in range(100, 105)]
+    assert _names(client.get("/?page=99").text) == _names(second)
+    assert _names(client.get("/?page=nonsense").text) == _names(first)
+    # A filter keeps its own, shorter list: no pages needed.
+    europe = client.get("/?region=Europe").text
+    assert len(_names(europe)) == 53 and "categories-shown" not in europe and 'rel="next"' not in europe

@@ -4,6 +4,7 @@ from flask import render_template, request, url_for
 
 from webapp import search
 from webapp.explore import bp
+from webapp.pagination import Pages
 from webapp.services import categories, finder
 
 UNAVAILABLE = "Search is unavailable right now. Your files and totals are safe; please try again in a minute."
@@ -21,30 +22,20 @@ def _search_url(**changes) -> str:
     return url_for("explore.search_page", **{key: value for key, value in args.items() if value})
 
 
-def _pages(current: int, last: int) -> list[int | None]:
-    """Return the page numbers to offer: first, last and a window around the current one (None is a gap)."""
-    shown = sorted({1, last, *range(max(1, current - 2), min(last, current + 2) + 1)})
-    with_gaps: list[int | None] = []
-    for number in shown:
-        if with_gaps and number - with_gaps[-1] > 1:
-            with_gaps.append(None)
-        with_gaps.append(number)
-    return with_gaps
-
-
 @bp.route("/search")
 def search_page():
     """Show highlighted hits for the query, with filters, pages and the regions panel."""
     query = request.args.get("q", "")
     page = request.args.get("page", 1, type=int) or 1
     context = {"q": query, "filters": _filters(), "results": None, "regions": None, "error": None,
-               "choices": categories.filter_choices(), "search_url": _search_url, "pages": []}
+               "choices": categories.filter_choices(), "search_url": _search_url, "pages": Pages(1, 1),
+               "search_page_url": lambda n: _search_url(page=n)}
     status = 200
     if query.strip():
         try:
             context["results"] = finder.search_documents(query, context["filters"], page)
             context["regions"] = finder.find_regions(query)
-            context["pages"] = _pages(context["results"].page, context["results"].pages)
+            context["pages"] = Pages(context["results"].page, context["results"].pages)
         except search.SearchUnavailable:
             context["error"], status = UNAVAILABLE, 503
     return render_template("explore/search.html", **context), status

@@ -10,6 +10,7 @@ from markupsafe import Markup
 from webapp.main import bp, listing
 from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
+from webapp.pagination import Pages, page_count
 from webapp.services import categories, documents, health, preview, snapshot_cache, storage
 from webapp.services import dashboard as figures
 from webapp.services.intake import ACCEPTED, RefusedUpload
@@ -27,6 +28,10 @@ def _digest(path: Path, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
+# One page of the categories table: a thousand rows made a 600 KB page, re-read every few seconds.
+CATEGORIES_PER_PAGE = 100
+
+
 @bp.route("/")
 def dashboard():
     """Show every category's exact total, charts by type and region, and recent uploads."""
@@ -35,20 +40,30 @@ def dashboard():
 
 def _render_dashboard(form: CategoryForm, status: int = 200):
     type_, region = request.args.get("type", "").strip(), request.args.get("region", "").strip()
-    live = snapshot_cache.cached(("dashboard", request.script_root, type_, region), lambda: _render_figures(type_, region))
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    live = snapshot_cache.cached(("dashboard", request.script_root, type_, region, page),
+                                 lambda: _render_figures(type_, region, page))
     return render_template("main/dashboard.html", form=form, live=live), status
 
 
-def _render_figures(type_: str, region: str) -> Markup:
+def _render_figures(type_: str, region: str, page: int) -> Markup:
     """Render everything the dashboard shows about totals; the same for every visitor until the data changes."""
     by_type, by_region = categories.totals_by_type_and_region()
-    shown = categories.list_categories(type_, region)
+    count = categories.count_categories(type_, region)
+    pages = Pages(min(page, page_count(count, CATEGORIES_PER_PAGE)), page_count(count, CATEGORIES_PER_PAGE))
+    first = (pages.page - 1) * CATEGORIES_PER_PAGE
+    shown = categories.list_categories(type_, region, CATEGORIES_PER_PAGE, first)
     pending = categories.pending_counts()
+    filters = {"type": type_, "region": region}
     return Markup(render_template(
         "main/_dashboard_live.html",
         categories=shown,
         category_rows=listing.category_rows(shown, pending),
-        filters={"type": type_, "region": region},
+        count=count,
+        first=first + 1,
+        pages=pages,
+        page_url=lambda n: url_for("main.dashboard", **{k: v for k, v in filters.items() if v}, page=n) + "#categories-card",
+        filters=filters,
         pending=pending,
         summary=figures.summary(),
         by_type=by_type,

@@ -87,15 +87,24 @@ def find_category(name: str) -> Category | None:
     return db.session.scalar(select(Category).where(func.lower(Category.name) == name.strip().lower()))
 
 
-def list_categories(type: str = "", region: str = "") -> list[Row]:
-    """Return every category (id, name, region, type, total, documents), by name; or those of one type and/or region."""
-    # Plain rows, not ORM objects: the dashboard lists all of them, and 1,000 ORM objects cost ~5×.
-    query = select(*_LISTED).order_by(func.lower(Category.name))
+def list_categories(type: str = "", region: str = "", limit: int | None = None, offset: int = 0) -> list[Row]:
+    """Return categories (id, name, region, type, total, documents) by name: all, or of one type and/or region."""
+    # Plain rows, not ORM objects: the dashboard lists many of them, and ORM objects cost ~5×.
+    query = _of_type_and_region(select(*_LISTED), type, region).order_by(func.lower(Category.name), Category.id)
+    return list(db.session.execute(query.limit(limit).offset(offset)))
+
+
+def count_categories(type: str = "", region: str = "") -> int:
+    """Return how many categories there are, or how many of one type and/or region."""
+    return db.session.execute(_of_type_and_region(select(func.count()).select_from(Category), type, region)).scalar()
+
+
+def _of_type_and_region(query, type: str, region: str):
     if type:
         query = query.where(func.lower(Category.type) == type.strip().lower())
     if region:
         query = query.where(func.lower(Category.region) == region.strip().lower())
-    return list(db.session.execute(query))
+    return query
 
 
 def filter_choices() -> dict[str, list[str]]:
