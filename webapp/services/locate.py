@@ -20,6 +20,7 @@ MAX_LOCATIONS = 3
 MAX_FRAGMENTS = 3
 # Words shown before and after a match in a fragment (about what PostgreSQL's ts_headline showed).
 WORDS_BEFORE, WORDS_AFTER = 6, 11
+FRAGMENT_CHARS = 300
 LOCATE_CHARS = 500_000
 SHOWN_CHARS = 160
 
@@ -116,11 +117,12 @@ def fragments(text: str, pattern: re.Pattern, limit: int = MAX_FRAGMENTS) -> lis
     for match in pattern.finditer(text, 0, min(len(text), LOCATE_CHARS)):
         if match.start() < shown_until:
             continue  # already inside the previous fragment
-        before = _TOKENS_BEFORE.search(text, max(0, match.start() - 40 * WORDS_BEFORE), match.start())
+        before = _TOKENS_BEFORE.search(text, max(shown_until, match.start() - 40 * WORDS_BEFORE), match.start())
         start = before.start() if before else match.start()
         after = _TOKENS_AFTER.match(text, match.end(), min(len(text), match.end() + 40 * WORDS_AFTER))
         shown_until = after.end() if after else match.end()
-        found.append(_marked(_SPACE.sub(" ", text[start:shown_until]).strip(), pattern))
+        # The page puts "…" around each fragment; only a very long cell is cut further (without a mark).
+        found.append(_marked(_SPACE.sub(" ", text[start:shown_until]).strip(), pattern, FRAGMENT_CHARS, cut=""))
         if len(found) == limit:
             break
     return found
@@ -148,17 +150,17 @@ def _reference(sheet: dict, line: int, column: int) -> str:
     return f"{name}!{cell}"
 
 
-def _marked(cell_text: str, pattern: re.Pattern) -> Markup:
+def _marked(cell_text: str, pattern: re.Pattern, shown: int = SHOWN_CHARS, cut: str = "…") -> Markup:
     """Escape the cell's text and wrap the matches in <mark>, trimmed around the first match."""
     matches = list(pattern.finditer(cell_text))
-    start = max(0, matches[0].start() - SHOWN_CHARS // 3) if matches and len(cell_text) > SHOWN_CHARS else 0
-    end = min(len(cell_text), start + SHOWN_CHARS)
-    parts = ["…" if start else ""]
+    start = max(0, matches[0].start() - shown // 3) if matches and len(cell_text) > shown else 0
+    end = min(len(cell_text), start + shown)
+    parts = [cut if start else ""]
     cursor = start
     for match in matches:
         if match.start() < cursor or match.end() > end:
             continue
         parts += [str(escape(cell_text[cursor : match.start()])), "<mark>", str(escape(match.group())), "</mark>"]
         cursor = match.end()
-    parts += [str(escape(cell_text[cursor:end])), "…" if end < len(cell_text) else ""]
+    parts += [str(escape(cell_text[cursor:end])), cut if end < len(cell_text) else ""]
     return Markup("".join(parts))
