@@ -28,7 +28,7 @@ class EmbeddedPostgres:
         self._server = PostgresServer(self.data_dir, cleanup_mode="stop")
         if self._set_shared_buffers(shared_buffers()):
             # shared_buffers is read only at start: stop once and start again with it (first start only).
-            self._server._cleanup()
+            self._server.cleanup()
         self._server = PostgresServer(self.data_dir, cleanup_mode="delete" if self.delete_on_stop else "stop")
         uri = self._server.get_uri()
         with psycopg.connect(uri, autocommit=True) as conn:
@@ -52,7 +52,7 @@ class EmbeddedPostgres:
         """Stop the server cleanly (its data stays unless delete_on_stop)."""
         server = getattr(self, "_server", None)
         if server is not None:
-            server._cleanup()
+            server.cleanup()
             self._server = None
 
 

@@ -18,9 +18,9 @@ _rendered: dict[tuple, Markup] = {}
 
 def category_rows(categories, pending: dict[int, int]) -> Markup:
     """Return the table rows for these category rows (id, name, region, type, total, documents) and processing counts."""
-    # A row is a tuple of exactly the values shown, so it is its own key.
-    return _joined("main/_category_row.html", "category_row",
-                   (((c, pending.get(c[0], 0)), (c, pending.get(c[0], 0))) for c in categories))
+    # A row is a tuple of exactly the values shown, so with its processing count it is its own key.
+    shown = [(c, pending.get(c[0], 0)) for c in categories]
+    return _joined("main/_category_row.html", "category_row", ((values, values) for values in shown))
 
 
 def chart_bars(key: str, bars) -> Markup:

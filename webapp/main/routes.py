@@ -50,7 +50,8 @@ def _render_figures(type_: str, region: str, page: int) -> Markup:
     """Render everything the dashboard shows about totals; the same for every visitor until the data changes."""
     by_type, by_region = categories.totals_by_type_and_region()
     count = categories.count_categories(type_, region)
-    pages = Pages(min(page, page_count(count, CATEGORIES_PER_PAGE)), page_count(count, CATEGORIES_PER_PAGE))
+    last = page_count(count, CATEGORIES_PER_PAGE)
+    pages = Pages(min(page, last), last)
     first = (pages.page - 1) * CATEGORIES_PER_PAGE
     shown = categories.list_categories(type_, region, CATEGORIES_PER_PAGE, first)
     pending = categories.pending_counts()

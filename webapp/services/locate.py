@@ -21,6 +21,8 @@ MAX_FRAGMENTS = 3
 # Words shown before and after a match in a fragment (about what PostgreSQL's ts_headline showed).
 WORDS_BEFORE, WORDS_AFTER = 6, 11
 FRAGMENT_CHARS = 300
+# How far to look for those words: a bound, so one huge cell cannot make a fragment expensive.
+_WORD_REACH = 40
 LOCATE_CHARS = 500_000
 SHOWN_CHARS = 160
 
@@ -117,11 +119,11 @@ def fragments(text: str, pattern: re.Pattern, limit: int = MAX_FRAGMENTS) -> lis
     for match in pattern.finditer(text, 0, min(len(text), LOCATE_CHARS)):
         if match.start() < shown_until:
             continue  # already inside the previous fragment
-        before = _TOKENS_BEFORE.search(text, max(shown_until, match.start() - 40 * WORDS_BEFORE), match.start())
+        before = _TOKENS_BEFORE.search(text, max(shown_until, match.start() - _WORD_REACH * WORDS_BEFORE), match.start())
         start = before.start() if before else match.start()
-        after = _TOKENS_AFTER.match(text, match.end(), min(len(text), match.end() + 40 * WORDS_AFTER))
+        after = _TOKENS_AFTER.match(text, match.end(), min(len(text), match.end() + _WORD_REACH * WORDS_AFTER))
         shown_until = after.end() if after else match.end()
-        # The page puts "…" around each fragment; only a very long cell is cut further (without a mark).
+        # The page puts "…" around each fragment, so a fragment cut to FRAGMENT_CHARS adds none of its own.
         found.append(_marked(_SPACE.sub(" ", text[start:shown_until]).strip(), pattern, FRAGMENT_CHARS, cut=""))
         if len(found) == limit:
             break
