@@ -6,12 +6,13 @@ import os
 import resource
 import signal
 
+from flask import current_app
 from rq import Worker
 from rq.timeouts import JobTimeoutException
 
-from webapp import create_app
+from webapp import broker, create_app
 from webapp.extensions import db
-from webapp.services import processing, queue, sweeper
+from webapp.services.pipeline import processing, queue, sweeper
 
 log = logging.getLogger("worker")
 
@@ -20,14 +21,14 @@ class DocumentWorker(Worker):
     """A forking worker whose work horse gets a memory cap, so a hostile file cannot take the host down."""
 
     def main_work_horse(self, job, queue):  # noqa: D102 - RQ hook, runs in the forked child
-        limit = int(os.environ.get("JOB_MEMORY_MB", "2048")) * 1024 * 1024
+        limit = current_app.config["JOB_MEMORY_MB"] * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         return super().main_work_horse(job, queue)
 
     def handle_work_horse_killed(self, job, retpid, ret_val, rusage):  # noqa: D102 - RQ hook, runs in the worker
         super().handle_work_horse_killed(job, retpid, ret_val, rusage)
         reason = horse_death_reason(job, ret_val)
-        if reason and job.func_name == "webapp.jobs.process_document":
+        if reason and queue.counts_a_document(job):
             # RQ will retry the job; the retry finds the document failed and leaves it alone.
             processing.mark_failed(job.args[0], reason)
 
@@ -61,7 +62,7 @@ def fail_document_on_timeout(job, exc_type, exc_value, traceback) -> bool:
         MemoryError: "This workbook needs more memory than one file is allowed, so it was stopped.",
     }
     reason = next((r for kind, r in reasons.items() if issubclass(exc_type, kind)), None)
-    if reason and job.func_name == "webapp.jobs.process_document":
+    if reason and queue.counts_a_document(job):
         processing.mark_failed(job.args[0], reason)
         return False  # permanent: no retry
     return True
@@ -88,7 +89,7 @@ def main() -> None:
         interval = app.config["SWEEP_INTERVAL_SECONDS"]
         worker = SweepingWorker(
             [queue.documents_queue()],
-            connection=queue.connection(),
+            connection=broker.connection(),
             exception_handlers=[fail_document_on_timeout],
             # RQ runs maintenance between jobs and after each idle wait of worker_ttl - 15 seconds.
             maintenance_interval=interval,

@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from webapp import create_app
 from webapp.extensions import db
-from webapp.services import categories, documents, processing
+from webapp.services.answers import categories, documents
+from webapp.services.pipeline import processing
 
 _SUM_OVER_DOCUMENTS = text("""
     SELECT min(c.type), sum(d.counted_total), count(d.counted_at),

@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
 
-from webapp.services.numbers import display_number, exact_decimal, numbers_in_text
+from webapp.workbook.numbers import display_number, exact_decimal, numbers_in_text
 
 VOCABULARY = 20_000
 CATEGORIES = 1_000

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from bench._corpus import Corpus, Row
 from webapp import search
 from webapp.extensions import db
-from webapp.services import categories
+from webapp.services.answers import categories
 
 BATCH = 2_000
 _COLUMNS = ("category_id, filename, sha256, size, status, total, counted_total, counted_at, "
@@ -172,7 +172,7 @@ def vacuum() -> None:
 
 def discard_queued() -> None:
     """Drop the documents the upload measurement queued (no worker ran) and their jobs."""
-    from webapp.services import queue
+    from webapp.services.pipeline import queue
 
     queue.documents_queue().empty()
     db.session.execute(text("DELETE FROM documents WHERE status = 'queued' AND counted_at IS NULL"))
@@ -183,10 +183,10 @@ def wait_for_workers(count: int, timeout: float = 60.0) -> None:
     """Wait until `count` RQ workers listen on the documents queue."""
     from rq import Worker
 
-    from webapp.services import queue
+    from webapp import broker
 
     deadline = time.monotonic() + timeout
-    while len(Worker.all(connection=queue.connection())) < count:
+    while len(Worker.all(connection=broker.connection())) < count:
         if time.monotonic() > deadline:
             raise SystemExit(f"{count} worker(s) did not start within {timeout:.0f} s.")
         time.sleep(0.1)

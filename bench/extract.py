@@ -85,7 +85,7 @@ def _baseline(path: Path) -> int:
 
 
 def _ours(path: Path) -> int:
-    from webapp.services.extract import extract
+    from webapp.workbook.extract import extract
 
     extraction = extract(path)
     return sum(sum(s.cells.values()) for s in extraction.sheets)
@@ -95,7 +95,7 @@ def measure(side: str, path: Path) -> None:
     """Run one side once in this process and print its time and peak memory as JSON."""
     work = _baseline if side == "baseline" else _ours
     if side == "ours":
-        import webapp.services.extract  # noqa: F401 - imports are not part of the timing, for either side
+        import webapp.workbook.extract  # noqa: F401 - imports are not part of the timing, for either side
     else:
         import openpyxl  # noqa: F401
     started, cpu_started = time.perf_counter(), _cpu_seconds()

@@ -94,8 +94,9 @@ def _workbook(index: int) -> bytes:
 def _reset(app) -> None:
     from sqlalchemy import text
 
+    from webapp import broker
     from webapp.extensions import db
-    from webapp.services import queue
+    from webapp.services.pipeline import queue
 
     with app.app_context():
         db.session.execute(text(
@@ -104,19 +105,20 @@ def _reset(app) -> None:
         ))
         db.session.execute(text("UPDATE categories SET total = 0, documents = 0"))
         db.session.commit()
-        queue.connection().flushdb()
+        broker.connection().flushdb()
         ids = list(db.session.execute(text("SELECT id FROM documents ORDER BY id")).scalars())
         for document_id in ids:
             queue.enqueue_document(document_id)
 
 
 def _upload(app, count: int) -> None:
-    from webapp.services import categories, documents
+    from webapp.services.answers import categories
+    from webapp.services.pipeline import uploads
 
     with app.app_context():
         category = categories.create_category("bench", "Bench", "bench")
         for index in range(count):
-            documents.accept_uploads(category, [documents.IncomingFile(f"w{index}.xlsx", io.BytesIO(_workbook(index)))])
+            uploads.accept_uploads(category, [uploads.IncomingFile(f"w{index}.xlsx", io.BytesIO(_workbook(index)))])
             if (index + 1) % 100 == 0:
                 progress(f"uploaded {index + 1}/{count}")
 
@@ -125,7 +127,7 @@ def _run_workers(app, workers: int, count: int, logs: Path) -> dict:
     from sqlalchemy import text
 
     from webapp.extensions import db
-    from webapp.services import totals
+    from webapp.services.pipeline import reconcile
 
     _reset(app)
     env = dict(os.environ)
@@ -146,7 +148,7 @@ def _run_workers(app, workers: int, count: int, logs: Path) -> dict:
                     raise SystemExit(f"{workers} worker(s) did not finish in 10 minutes ({done}/{count} done)")
                 time.sleep(0.2)
             times = list(db.session.execute(text("SELECT counted_at FROM documents ORDER BY counted_at")).scalars())
-            exact = not totals.differences()
+            exact = not reconcile.differences()
             db.session.remove()
     finally:
         for child, _log in children:
@@ -195,7 +197,7 @@ def _hot_category(app, increments: int) -> dict:
     from sqlalchemy import text
 
     from webapp.extensions import db
-    from webapp.services import processing
+    from webapp.services.pipeline import processing
 
     amount = Decimal("0.01")
     with app.app_context():
@@ -244,8 +246,8 @@ def _count_transactions(app, category_id: int, increments: int) -> dict:
     from sqlalchemy import text
 
     from webapp.extensions import db
-    from webapp.services import processing
-    from webapp.services.extract import extract
+    from webapp.services.pipeline import processing
+    from webapp.workbook.extract import extract
 
     writes = WRITERS * increments
     path = Path(tempfile.mkdtemp(prefix="wb-bench-book-")) / "book.xlsx"

@@ -13,11 +13,11 @@ from redis import Redis
 from rq import SimpleWorker
 from sqlalchemy import text
 
-from webapp import create_app
+from webapp import broker, create_app
 from webapp.config import TestConfig
 from webapp.embedded import EmbeddedPostgres, EmbeddedRedis
 from webapp.extensions import db
-from webapp.services import queue
+from webapp.services.pipeline import queue
 
 # Fixture modules, one per topic, e.g. "tests.fixtures_search".
 pytest_plugins: list[str] = ["tests.fixtures_search", "tests.fixtures_faults"]
@@ -70,7 +70,7 @@ def clean_state(request, app):
         db.session.remove()
         db.session.execute(text("TRUNCATE documents, categories RESTART IDENTITY CASCADE"))
         db.session.commit()
-        queue.connection().flushdb()
+        broker.connection().flushdb()
     shutil.rmtree(app.config["UPLOAD_FOLDER"], ignore_errors=True)
 
 
@@ -90,7 +90,7 @@ def runner(app):
 def redis(app) -> Redis:
     """The real Redis the app uses."""
     with app.app_context():
-        return queue.connection()
+        return broker.connection()
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def run_jobs(app):
 
     def run() -> None:
         with app.app_context():
-            worker = SimpleWorker([queue.documents_queue()], connection=queue.connection())
+            worker = SimpleWorker([queue.documents_queue()], connection=broker.connection())
             worker.work(burst=True)
             db.session.remove()
 

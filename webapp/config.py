@@ -31,18 +31,34 @@ class Config:
     MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 50)
     # Uncompressed bytes a workbook may declare before we refuse it as a zip bomb.
     MAX_UNZIPPED_MB = _int("MAX_UNZIPPED_MB", 500)
+    # Largest workbook the worker reads, in cells and in sheets; each refusal names its limit.
+    MAX_CELLS = _int("MAX_CELLS", 10_000_000)
+    MAX_SHEETS = _int("MAX_SHEETS", 2_000)
     JOB_TIMEOUT_SECONDS = _int("JOB_TIMEOUT_SECONDS", 300)
+    # Memory cap of each job's process (the forked work horse), so a hostile file cannot take the host down.
     JOB_MEMORY_MB = _int("JOB_MEMORY_MB", 2048)
     PROCESSING_LEASE_SECONDS = _int("PROCESSING_LEASE_SECONDS", 600)
     # How often workers look for stranded documents, and how long one may sit queued before it is re-sent.
     SWEEP_INTERVAL_SECONDS = _int("SWEEP_INTERVAL_SECONDS", 60)
-    SEARCH_PAGE_SIZE = 20
+    SEARCH_PAGE_SIZE = _int("SEARCH_PAGE_SIZE", 20)
     # Reuse sum_type, dashboard and PostgreSQL search answers while the database is unchanged
-    # (services/snapshot_cache.py); 0 computes every answer afresh (the bench measures both).
+    # (services/answers/snapshot_cache.py); 0 computes every answer afresh (the bench measures both).
     SNAPSHOT_CACHE = os.environ.get("SNAPSHOT_CACHE", "1") != "0"
+    # Tests only: kill or hold a job at a named point (services/pipeline/faults.py); empty does nothing.
+    FAULT_INJECT = os.environ.get("FAULT_INJECT", "")
+    FAULT_ONCE = os.environ.get("FAULT_ONCE", "")
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None
     REQUIRE_SECRET = True
+
+    # `make run` (webapp/runner.py): where it serves, how many workers and web processes it starts,
+    # and the cache size of the embedded PostgreSQL it starts when DATABASE_URL is not set.
+    INSTANCE_DIR = INSTANCE_DIR
+    HOST = os.environ.get("HOST", "127.0.0.1")
+    PORT = _int("PORT", 8000)
+    WORKERS = _int("WORKERS", 1)
+    WEB_CONCURRENCY = _int("WEB_CONCURRENCY", 2)
+    EMBEDDED_POSTGRES_SHARED_BUFFERS = os.environ.get("EMBEDDED_POSTGRES_SHARED_BUFFERS", "")
 
     # OpenAPI document and Swagger UI (flask-smorest), served without any CDN.
     API_TITLE = "Workbook totals API"

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import psycopg
 
+from webapp.config import Config
+
 
 @dataclass
 class EmbeddedPostgres:
@@ -114,7 +116,7 @@ def shared_buffers() -> str:
     """
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     megabytes = max(128, min(2048, memory // 4 // 2**20))
-    return os.environ.get("EMBEDDED_POSTGRES_SHARED_BUFFERS", f"{megabytes}MB")
+    return Config.EMBEDDED_POSTGRES_SHARED_BUFFERS or f"{megabytes}MB"
 
 
 def free_port() -> int:
@@ -126,6 +128,4 @@ def free_port() -> int:
 
 def instance_dir() -> Path:
     """Return the folder that holds local state (`instance/`)."""
-    from webapp.config import INSTANCE_DIR
-
-    return Path(os.environ.get("INSTANCE_DIR", INSTANCE_DIR))
+    return Config.INSTANCE_DIR

@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from webapp.config import Config
 from webapp.embedded import EmbeddedPostgres, EmbeddedRedis, instance_dir
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +24,7 @@ def _secret_key(folder: Path) -> str:
 
 
 def _environment(folder: Path, servers: list) -> dict[str, str]:
-    env = dict(os.environ)
+    env = dict(os.environ)  # the children read the same settings (Config), plus the servers started here
     if not env.get("DATABASE_URL"):
         postgres = EmbeddedPostgres(folder / "postgres")
         env["DATABASE_URL"] = postgres.start("workbooks")
@@ -43,12 +44,10 @@ def _environment(folder: Path, servers: list) -> dict[str, str]:
 def _start(env: dict[str, str]) -> list[subprocess.Popen]:
     python = sys.executable
     subprocess.run([python, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True)
-    workers = int(env.get("WORKERS", "1"))
-    port = env.get("PORT", "8000")
-    host = env.get("HOST", "127.0.0.1")
+    workers, port, host = Config.WORKERS, Config.PORT, Config.HOST
     children = [_worker(env) for _ in range(workers)]
     children.append(subprocess.Popen(
-        [python, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", env.get("WEB_CONCURRENCY", "2"),
+        [python, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", str(Config.WEB_CONCURRENCY),
          "--threads", "4", "--access-logfile", "-", "wsgi:app"],
         cwd=ROOT, env=env, start_new_session=True,
     ))

@@ -20,8 +20,9 @@ from webapp.api.schemas import (
     TypeSumSchema,
     UploadSchema,
 )
-from webapp.services import categories, documents, finder
-from webapp.services.intake import RefusedUpload
+from webapp.services.answers import categories, documents, finder
+from webapp.services.pipeline import uploads
+from webapp.workbook.intake import RefusedUpload
 
 
 def _category_or_404(name: str):
@@ -71,12 +72,12 @@ def get_category(name):
 def upload_files(_files, name):
     """upload_file(category, file): store and queue one or more workbooks."""
     category = _category_or_404(name)
-    incoming = [documents.IncomingFile(f.filename, f.stream) for f in request.files.getlist("file")]
+    incoming = [uploads.IncomingFile(f.filename, f.stream) for f in request.files.getlist("file")]
     try:
-        accepted = documents.accept_uploads(category, incoming)
+        accepted = uploads.accept_uploads(category, incoming)
     except RefusedUpload as exc:
         abort(400, message=str(exc))
-    except documents.DuplicateUpload as exc:
+    except uploads.DuplicateUpload as exc:
         abort(409, message=str(exc))
     return {"documents": accepted}
 

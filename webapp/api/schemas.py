@@ -3,7 +3,8 @@
 from flask import url_for
 from marshmallow import Schema, fields
 
-from webapp.services.numbers import display_number
+from webapp.models import DocumentStatus
+from webapp.workbook.numbers import display_number
 
 
 def _exact(value) -> str | None:
@@ -40,7 +41,7 @@ class DocumentSchema(Schema):
     id = fields.Integer()
     filename = fields.String()
     category = fields.Function(lambda d: d.category.name)
-    status = fields.String(metadata={"enum": ["queued", "processing", "done", "failed"]})
+    status = fields.String(metadata={"enum": [status.value for status in DocumentStatus]})
     total = fields.Function(lambda d: _exact(d.total), metadata={"type": "string", "nullable": True})
     error = fields.String(allow_none=True)
     searchable = fields.Boolean()

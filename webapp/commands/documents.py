@@ -3,7 +3,8 @@
 import click
 from flask.cli import AppGroup
 
-from webapp.services import categories, documents, sweeper
+from webapp.services.answers import categories
+from webapp.services.pipeline import resubmit, sweeper
 
 group = AppGroup("documents", help="Document processing commands.")
 
@@ -29,7 +30,7 @@ def resume() -> None:
 @click.option("--category", "category_name", help="Only this category's failed documents.")
 def retry_failed(category_name: str | None) -> None:
     """Send every failed document back to the queue."""
-    count = documents.retry_failed(_category(category_name))
+    count = resubmit.retry_failed(_category(category_name))
     click.echo(f"Queued {count} failed document(s) again.")
 
 
@@ -44,10 +45,10 @@ def reprocess(category_name: str | None, everything: bool, document_ids: tuple[i
     if document_ids:
         for document_id in document_ids:
             try:
-                documents.reprocess_document(document_id)
-            except documents.NotReprocessable as exc:
+                resubmit.reprocess_document(document_id)
+            except resubmit.NotReprocessable as exc:
                 raise click.ClickException(f"File #{document_id}: {exc}") from exc
         count = len(document_ids)
     else:
-        count = documents.reprocess_documents(_category(category_name))
+        count = resubmit.reprocess_documents(_category(category_name))
     click.echo(f"Queued {count} document(s) to be reprocessed.")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from webapp import search
 from webapp.extensions import db
-from webapp.models import Document
+from webapp.models import Document, DocumentStatus
 
 group = AppGroup("search", help="Search index commands.")
 
@@ -17,7 +17,7 @@ SHOWN_IDS = 20
 @group.command("reindex")
 def reindex() -> None:
     """Rebuild the search index from PostgreSQL while searches keep answering."""
-    ids = list(db.session.scalars(select(Document.id).where(Document.status == "done").order_by(Document.id)))
+    ids = list(db.session.scalars(select(Document.id).where(Document.status == DocumentStatus.DONE).order_by(Document.id)))
     db.session.commit()
     try:
         with click.progressbar(length=len(ids), label="Indexing documents", show_pos=True) as bar:

@@ -3,7 +3,7 @@
 import click
 from flask.cli import AppGroup
 
-from webapp.services import totals
+from webapp.services.pipeline import reconcile
 
 group = AppGroup("totals", help="Running total commands.")
 
@@ -11,7 +11,7 @@ group = AppGroup("totals", help="Running total commands.")
 @group.command("check")
 def check() -> None:
     """Compare every category's total with the sum of its counted documents; exit 1 on a difference."""
-    found = totals.differences()
+    found = reconcile.differences()
     for difference in found:
         click.echo(difference.describe())
     if found:
@@ -23,7 +23,7 @@ def check() -> None:
 @group.command("repair")
 def repair() -> None:
     """Set every differing total and file count from the counted documents, in one transaction."""
-    fixed = totals.repair()
+    fixed = reconcile.repair()
     for difference in fixed:
         click.echo(
             f"Repaired {difference.category}: total {difference.total} → {difference.expected_total}, "

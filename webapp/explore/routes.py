@@ -5,7 +5,7 @@ from flask import render_template, request, url_for
 from webapp import search
 from webapp.explore import bp
 from webapp.pagination import Pages
-from webapp.services import categories, finder
+from webapp.services.answers import categories, finder
 
 UNAVAILABLE = "Search is unavailable right now. Your files and totals are safe; please try again in a minute."
 

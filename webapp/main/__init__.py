@@ -2,7 +2,11 @@
 
 from flask import Blueprint
 
+from webapp.models import DocumentStatus
+
 bp = Blueprint("main", __name__)
+# Templates compare statuses by name, not by spelling them out.
+bp.add_app_template_global(DocumentStatus, "DocumentStatus")
 
 from webapp.main import routes  # noqa: E402,F401
 
@@ -10,7 +14,7 @@ from webapp.main import routes  # noqa: E402,F401
 @bp.app_template_filter("exact")
 def exact(value) -> str:
     """Show an exact decimal without float noise or exponents."""
-    from webapp.services.numbers import display_number
+    from webapp.workbook.numbers import display_number
 
     return "—" if value is None else display_number(value)
 from webapp.main import actions  # noqa: E402,F401

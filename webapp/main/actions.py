@@ -5,8 +5,9 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from webapp.main import bp
 from webapp.main.forms import ActionForm
 from webapp.main.lookups import category_or_404, document_or_404
-from webapp.services import documents, removal
-from webapp.services.numbers import display_number
+from webapp.services.answers import documents
+from webapp.services.pipeline import removal, resubmit
+from webapp.workbook.numbers import display_number
 
 
 def _require_token() -> None:
@@ -23,8 +24,8 @@ def retry_document(document_id):
     """Queue a failed document again."""
     _require_token()
     try:
-        document = documents.retry_document(document_id)
-    except documents.NotRetryable as exc:
+        document = resubmit.retry_document(document_id)
+    except resubmit.NotRetryable as exc:
         flash(str(exc), "error")
         return _back_to(document_id)
     flash(f"“{document.filename}” is queued again.", "success")
@@ -36,8 +37,8 @@ def reprocess_document(document_id):
     """Read a processed document again; its total is replaced in one step when the new reading is ready."""
     _require_token()
     try:
-        document = documents.reprocess_document(document_id)
-    except documents.NotReprocessable as exc:
+        document = resubmit.reprocess_document(document_id)
+    except resubmit.NotReprocessable as exc:
         flash(str(exc), "error")
         return _back_to(document_id)
     flash(f"“{document.filename}” will be read again; its total is replaced in one step when that is done.", "success")

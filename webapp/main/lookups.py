@@ -2,7 +2,7 @@
 
 from flask import abort
 
-from webapp.services import categories, documents
+from webapp.services.answers import categories, documents
 
 
 def category_or_404(name: str):

@@ -10,10 +10,13 @@ from markupsafe import Markup
 from webapp.main import bp, listing
 from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
+from webapp.models import DocumentStatus
 from webapp.pagination import Pages, page_count
-from webapp.services import categories, documents, health, preview, snapshot_cache, storage
-from webapp.services import dashboard as figures
-from webapp.services.intake import ACCEPTED, RefusedUpload
+from webapp.services.answers import categories, documents, health, snapshot_cache
+from webapp.services.answers import dashboard as figures
+from webapp.services.pipeline import storage, uploads
+from webapp.workbook import preview
+from webapp.workbook.intake import ACCEPTED, RefusedUpload
 
 
 @bp.app_template_global()
@@ -123,13 +126,13 @@ def upload(name):
     form = UploadForm()
     if not form.validate_on_submit():
         return _render_category(category, form, 400)
-    incoming = [documents.IncomingFile(f.filename, f.stream) for f in form.file.data if f and f.filename]
+    incoming = [uploads.IncomingFile(f.filename, f.stream) for f in form.file.data if f and f.filename]
     try:
-        accepted = documents.accept_uploads(category, incoming)
+        accepted = uploads.accept_uploads(category, incoming)
     except RefusedUpload as exc:
         form.file.errors.append(str(exc))
         return _render_category(category, form, 400)
-    except documents.DuplicateUpload as exc:
+    except uploads.DuplicateUpload as exc:
         form.file.errors.append(str(exc))
         return _render_category(category, form, 409)
     names = ", ".join(f"“{d.filename}”" for d in accepted)
@@ -141,7 +144,7 @@ def upload(name):
 def document(document_id):
     """Show one file, its status and the explanation of its total."""
     doc = document_or_404(document_id)
-    sheets = preview.preview_workbook(storage.path_for(doc.sha256), doc.sha256) if doc.status == "done" else None
+    sheets = preview.preview_workbook(storage.path_for(doc.sha256), doc.sha256) if doc.status == DocumentStatus.DONE else None
     return render_template("main/document.html", document=doc, preview=sheets)
 
 

@@ -6,6 +6,7 @@ from flask import current_app
 
 from webapp.search.base import (
     IndexDifferences,
+    Location,
     Progress,
     SearchBackend,
     SearchHit,
@@ -17,7 +18,7 @@ from webapp.search.base import (
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "IndexDifferences", "SearchHit", "SearchQuery", "SearchResults", "SearchUnavailable",
+    "IndexDifferences", "Location", "SearchHit", "SearchQuery", "SearchResults", "SearchUnavailable",
     "answers_from_postgres", "backend", "delete_document", "differences", "index_document", "index_document_quietly",
     "matching_categories", "matching_groups", "rebuild", "search",
 ]
@@ -65,7 +66,7 @@ def delete_document(document_id: int) -> None:
 
 
 def search(query: SearchQuery) -> SearchResults:
-    """Return a page of matching document ids with safe highlights."""
+    """Return a page of matching document ids with safe highlights and the cells holding the words."""
     return backend().search(query)
 
 

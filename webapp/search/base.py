@@ -26,12 +26,21 @@ class SearchQuery:
         return (self.page - 1) * self.per_page
 
 
+@dataclass(frozen=True)
+class Location:
+    """One cell holding a hit: its reference (plain text, e.g. `'Q1 Sales'!B7`) and its text, escaped, with the words in <mark>."""
+
+    cell: str
+    html: Markup
+
+
 @dataclass
 class SearchHit:
-    """One matching document id with safe highlighted fragments."""
+    """One matching document id with safe highlighted fragments and the first cells holding the words."""
 
     document_id: int
     highlights: list[Markup] = field(default_factory=list)
+    locations: list[Location] = field(default_factory=list)
 
 
 @dataclass

@@ -10,8 +10,9 @@ from webapp.extensions import db
 from webapp.search.base import IndexDifferences, Progress, SearchHit, SearchQuery, SearchResults, SearchUnavailable
 from webapp.search.elastic_index import VersionedIndices, connect, reachable
 from webapp.search.highlight import START, STOP, safe_fragment
+from webapp.search.locate import place_hits
 from webapp.search.syntax import or_as_pipes
-from webapp.services.numbers import canonical_query
+from webapp.workbook.numbers import canonical_query
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ HIGHLIGHT = {
     "fields": {"text": {"number_of_fragments": 3, "fragment_size": 120, "no_match_size": 120}},
 }
 
+# Statements spell DocumentStatus values as SQL literals, so they read as the table stores them.
 # The version is the moment PostgreSQL last changed the document, so an older write always loses.
 _VERSION = "(extract(epoch FROM updated_at) * 1000000)::bigint"
 _ROWS = text(f"""
@@ -186,6 +188,7 @@ class ElasticSearch:
             SearchHit(int(hit["_id"]), [safe_fragment(f) for f in hit.get("highlight", {}).get("text", []) if f.strip()])
             for hit in response["hits"]["hits"]
         ]
+        place_hits(hits, query.text, highlight=False)  # Elasticsearch highlighted; cells come from PostgreSQL's text
         return SearchResults(response["hits"]["total"]["value"], hits)
 
     def matching_categories(self, term: str) -> dict[int, int]:

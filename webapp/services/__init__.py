@@ -1,0 +1,1 @@
+"""What the blueprints call: the pipeline that changes documents and totals, and the answers pages read."""

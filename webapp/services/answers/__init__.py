@@ -1,0 +1,2 @@
+"""What pages and the API read: categories, documents, the dashboard, search answers, health; never a writer
+of the pipeline."""

@@ -1,0 +1,246 @@
+"""Turn a queued document into a counted one, exactly once, whatever retries or races happen."""
+
+import json
+import logging
+import time
+
+from flask import current_app
+from sqlalchemy import text
+
+from webapp import search
+from webapp.extensions import db
+from webapp.services.pipeline import faults, storage
+from webapp.workbook.extract import Extraction, ExtractionError, Limits, extract
+
+log = logging.getLogger(__name__)
+
+# Statements spell DocumentStatus values as SQL literals, so they read as the table stores them.
+# Any job may claim a document that is not counted yet, even one whose lease another job holds: a job
+# retried after its worker died must not wait out the lease. Claimants then race harmlessly on the guard.
+_CLAIM = text("""
+    UPDATE documents
+       SET status = 'processing', attempts = attempts + 1, updated_at = now(),
+           lease_until = now() + make_interval(secs => :lease)
+     WHERE id = :id AND status IN ('queued', 'processing') AND counted_at IS NULL
+ RETURNING sha256, attempts
+""")
+
+# A file that kills its worker every time (memory, crash) must end as failed, not loop forever.
+MAX_ATTEMPTS = 8
+GAVE_UP = (
+    "This workbook could not be processed after several attempts: reading it stopped the worker "
+    "each time (it may be far too large or damaged)."
+)
+MISSING_FILE = "The uploaded file is missing from storage; please upload it again."
+
+# What extraction stores on a document, written alike when it is first counted and when it is reprocessed.
+_EXTRACTED = "total = :total, text = :text, numbers = :numbers, breakdown = CAST(:breakdown AS jsonb)"
+
+# The guard `counted_at IS NULL` and the increment share one transaction: a second run finds
+# the document already counted and adds nothing.
+_MARK_COUNTED = text(f"""
+    UPDATE documents
+       SET status = 'done', {_EXTRACTED}, counted_total = :total, counted_at = now(),
+           error = NULL, lease_until = NULL, indexed_at = NULL, updated_at = now()
+     WHERE id = :id AND status = 'processing' AND counted_at IS NULL
+ RETURNING category_id
+""")
+
+_ADD_TO_CATEGORY = text("""
+    UPDATE categories
+       SET total = total + :total, documents = documents + 1, updated_at = now()
+     WHERE id = :category_id
+""")
+
+_MARK_FAILED = text("""
+    UPDATE documents
+       SET status = 'failed', error = :error, lease_until = NULL, updated_at = now()
+     WHERE id = :id AND counted_at IS NULL AND status IN ('queued', 'processing')
+""")
+
+# Reprocessing swaps a counted document's contribution for a new one. FOR UPDATE makes `old` exactly the
+# value being replaced, even when two reprocessing jobs or a deletion race.
+_COUNTED_ROW = """
+    WITH old AS (
+        SELECT id, counted_total FROM documents
+         WHERE id = :id AND status = 'done' AND counted_at IS NOT NULL
+           FOR UPDATE
+    )
+"""
+_REPLACE_COUNTED = text(f"""{_COUNTED_ROW}
+    UPDATE documents d
+       SET {_EXTRACTED}, counted_total = :total, counted_at = now(), indexed_at = NULL, updated_at = now()
+      FROM old
+     WHERE d.id = old.id
+ RETURNING d.category_id, old.counted_total AS old_total
+""")
+_SWAP_IN_CATEGORY = text("""
+    UPDATE categories SET total = total - :old_total + :total, updated_at = now() WHERE id = :category_id
+""")
+# A reprocessed file that can no longer be read stops counting: failed files add nothing.
+_WITHDRAW_COUNTED = text(f"""{_COUNTED_ROW}
+    UPDATE documents d
+       SET status = 'failed', error = :error, total = NULL, counted_total = NULL, counted_at = NULL,
+           indexed_at = NULL, updated_at = now()
+      FROM old
+     WHERE d.id = old.id
+ RETURNING d.category_id, old.counted_total AS old_total
+""")
+_TAKE_FROM_CATEGORY = text("""
+    UPDATE categories SET total = total - :old_total, documents = documents - 1, updated_at = now()
+     WHERE id = :category_id
+""")
+_BEHIND_INDEX = text("SELECT 1 FROM documents WHERE id = :id AND status = 'done' AND indexed_at IS NULL")
+_SHA256 = text("SELECT sha256 FROM documents WHERE id = :id AND status = 'done' AND counted_at IS NOT NULL")
+
+
+def process_document(document_id: int) -> str:
+    """Extract, count and index one document; return what happened (done, failed, indexed or skipped)."""
+    started = time.monotonic()
+    claimed = _claim(document_id)
+    if claimed is None:
+        # Already counted (or gone): a run cut short after its commit may still owe the index.
+        state = "indexed" if _index_if_behind(document_id) else "skipped"
+        _log(document_id, state, started)
+        return state
+    sha256, attempts = claimed
+    faults.point("after_claim")
+    if attempts > MAX_ATTEMPTS:
+        mark_failed(document_id, GAVE_UP)
+        return "failed"
+    extraction = _extract_or_fail(document_id, sha256)
+    if extraction is None:
+        return "failed"
+    faults.point("before_count")
+    counted = count(document_id, extraction)
+    faults.point("after_commit")
+    if counted:
+        _index(document_id)
+    state = "done" if counted else "skipped"
+    _log(document_id, state, started)
+    return state
+
+
+def _claim(document_id: int) -> tuple[str, int] | None:
+    lease = current_app.config["PROCESSING_LEASE_SECONDS"]
+    row = db.session.execute(_CLAIM, {"id": document_id, "lease": lease}).first()
+    db.session.commit()
+    return None if row is None else (row.sha256, row.attempts)
+
+
+def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
+    """Read the stored file; a file that can never be read fails the document at once, with the reason."""
+    try:
+        return extract(storage.path_for(sha256), _limits())
+    except ExtractionError as exc:
+        mark_failed(document_id, str(exc))
+    except FileNotFoundError:
+        mark_failed(document_id, MISSING_FILE)
+    return None
+
+
+def _limits() -> Limits:
+    """Return the configured limits for one workbook."""
+    config = current_app.config
+    return Limits(config["MAX_UNZIPPED_MB"] * 2**20, config["MAX_CELLS"], config["MAX_SHEETS"])
+
+
+def _fields(document_id: int, extraction: Extraction) -> dict:
+    return {
+        "id": document_id,
+        "total": extraction.total,
+        "text": extraction.text,
+        "numbers": extraction.numbers,
+        "breakdown": json.dumps(extraction.breakdown()),
+    }
+
+
+def count(document_id: int, extraction: Extraction) -> bool:
+    """Mark the document done and add its sum to its category in one transaction, at most once."""
+    category_id = db.session.execute(_MARK_COUNTED, _fields(document_id, extraction)).scalar()
+    if category_id is None:
+        db.session.rollback()
+        return False
+    db.session.execute(_ADD_TO_CATEGORY, {"total": extraction.total, "category_id": category_id})
+    db.session.commit()
+    return True
+
+
+def mark_failed(document_id: int, reason: str) -> None:
+    """Record why a document could not be processed; a counted document is never touched."""
+    db.session.rollback()
+    db.session.execute(_MARK_FAILED, {"id": document_id, "error": reason})
+    db.session.commit()
+    log.info("job=process_document document=%s state=failed reason=%r", document_id, reason)
+
+
+def reprocess_document(document_id: int) -> str:
+    """Read a counted document again and replace its contribution atomically; return replaced, failed or skipped."""
+    started = time.monotonic()
+    sha256 = db.session.execute(_SHA256, {"id": document_id}).scalar()
+    db.session.rollback()
+    if sha256 is None:
+        return "skipped"
+    try:
+        extraction = extract(storage.path_for(sha256), _limits())
+    except ExtractionError as exc:
+        return _withdraw(document_id, str(exc))
+    except FileNotFoundError:
+        return _withdraw(document_id, MISSING_FILE)
+    row = db.session.execute(_REPLACE_COUNTED, _fields(document_id, extraction)).first()
+    if row is None:  # deleted or withdrawn meanwhile
+        db.session.rollback()
+        return "skipped"
+    db.session.execute(
+        _SWAP_IN_CATEGORY, {"old_total": row.old_total, "total": extraction.total, "category_id": row.category_id}
+    )
+    db.session.commit()
+    _index(document_id)
+    log.info(
+        "job=reprocess_document document=%s state=replaced old_total=%s total=%s seconds=%.2f",
+        document_id, row.old_total, extraction.total, time.monotonic() - started,
+    )
+    return "replaced"
+
+
+def _withdraw(document_id: int, reason: str) -> str:
+    row = db.session.execute(_WITHDRAW_COUNTED, {"id": document_id, "error": reason}).first()
+    if row is None:
+        db.session.rollback()
+        return "skipped"
+    db.session.execute(_TAKE_FROM_CATEGORY, {"old_total": row.old_total, "category_id": row.category_id})
+    db.session.commit()
+    _unindex(document_id)
+    log.info("job=reprocess_document document=%s state=failed withdrawn=%s reason=%r", document_id, row.old_total, reason)
+    return "failed"
+
+
+def _index_if_behind(document_id: int) -> bool:
+    behind = db.session.execute(_BEHIND_INDEX, {"id": document_id}).first() is not None
+    db.session.rollback()
+    if behind:
+        _index(document_id)
+    return behind
+
+
+def _index(document_id: int) -> None:
+    """Index after the commit; if search is away the job fails and retries later, the total already counted."""
+    try:
+        search.index_document(document_id)
+    except search.SearchUnavailable as exc:
+        log.warning("job=index document=%s state=deferred reason=%r", document_id, str(exc))
+        raise
+
+
+def _unindex(document_id: int) -> None:
+    try:
+        search.delete_document(document_id)
+    except search.SearchUnavailable as exc:
+        # The index is derived from PostgreSQL: `flask search reindex` drops what is left behind.
+        log.warning("job=unindex document=%s state=deferred reason=%r", document_id, str(exc))
+
+
+def _log(document_id: int, state: str, started: float) -> None:
+    log.info(
+        "job=process_document document=%s state=%s seconds=%.2f", document_id, state, time.monotonic() - started
+    )

@@ -1,0 +1,67 @@
+"""Send documents through processing again: retry failed ones, reprocess counted ones."""
+
+from sqlalchemy import func, select, text
+
+from webapp.extensions import db
+from webapp.models import Category, Document, DocumentStatus
+from webapp.services.pipeline.queue import enqueue_document, enqueue_reprocess
+
+
+class NotRetryable(Exception):
+    """Only failed documents can be retried."""
+
+
+def retry_document(document_id: int) -> Document:
+    """Send a failed document back to the queue for another try."""
+    # Lock only the document row: its category is joined in, and PostgreSQL refuses to lock an outer join.
+    document = db.session.get(Document, document_id, with_for_update={"of": Document})
+    if document is None or document.status != DocumentStatus.FAILED:
+        db.session.rollback()
+        raise NotRetryable("Only a file that failed can be retried.")
+    document.status, document.error, document.attempts = DocumentStatus.QUEUED, None, 0
+    document.updated_at = func.now()
+    db.session.commit()
+    enqueue_document(document.id)
+    return document
+
+
+# Statements spell DocumentStatus values as SQL literals, so they read as the table stores them.
+_RETRY_FAILED = text("""
+    UPDATE documents
+       SET status = 'queued', error = NULL, attempts = 0, updated_at = now()
+     WHERE status = 'failed' AND (CAST(:category_id AS integer) IS NULL OR category_id = :category_id)
+ RETURNING id
+""")
+
+
+def retry_failed(category: Category | None = None) -> int:
+    """Send every failed document (of one category, or all) back to the queue; return how many."""
+    ids = list(db.session.execute(_RETRY_FAILED, {"category_id": category.id if category else None}).scalars())
+    db.session.commit()
+    for document_id in sorted(ids):
+        enqueue_document(document_id)
+    return len(ids)
+
+
+class NotReprocessable(Exception):
+    """Only processed (done) documents can be reprocessed."""
+
+
+def reprocess_document(document_id: int) -> Document:
+    """Queue a done document to be read again; its contribution is replaced in one transaction."""
+    document = db.session.get(Document, document_id)
+    if document is None or document.status != DocumentStatus.DONE:
+        raise NotReprocessable("Only a processed file can be reprocessed; a failed one can be retried.")
+    if not enqueue_reprocess(document.id):
+        raise NotReprocessable("The queue is unavailable right now, so nothing changed; please try again in a minute.")
+    return document
+
+
+def reprocess_documents(category: Category | None = None) -> int:
+    """Queue every done document (of one category, or all) to be read again; return how many."""
+    query = select(Document.id).where(Document.status == DocumentStatus.DONE).order_by(Document.id)
+    if category is not None:
+        query = query.where(Document.category_id == category.id)
+    ids = list(db.session.scalars(query))
+    db.session.commit()
+    return sum(enqueue_reprocess(document_id) for document_id in ids)
