@@ -11,7 +11,8 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
-from webapp.workbook.sheets import SheetText, WrittenNumber, read_sheet
+from webapp.workbook.sheets import SheetText, read_sheet
+from webapp.workbook.written import WrittenNumber
 from webapp.workbook.sniff import Sniffed
 
 # A CSV field may be as long as the whole file (the upload limit bounds it), not csv's 128 KB default.

@@ -13,12 +13,40 @@ EXACT = Context(prec=1000, traps=[Inexact, Overflow, InvalidOperation])
 
 # One number written inside text. A minus is a sign only when it is not glued to a letter or digit
 # before it (`X-100` adds 100, `2024-05-01` adds 2024 + 5 + 1, `temp -4` adds -4); comma-grouped
-# thousands (`1,234.50`) read as one number. Every branch starts with `-` or a digit so the regex
-# engine can skip ahead quickly, and the lookbehinds sit after that first character.
-_BODY = r"(?:\d{0,2}(?:,\d{3})+(?!\d)(?:\.\d+)?|\d*(?:\.\d+)?)"
-NUMBER_IN_TEXT = re.compile(rf"-(?<![^\W_]-)\d{_BODY}|\d(?<![\d.]\d){_BODY}")
-# The same without the comma-grouped form: a third faster, and equivalent on text without commas.
-_NUMBER_NO_COMMA = re.compile(r"-(?<![^\W_]-)\d++(?:\.\d++)?|\d(?<![\d.]\d)\d*+(?:\.\d++)?")
+# thousands (`1,234.50`) read as one number only when every group has three digits (`1,234,56` is
+# 1 + 234 + 56); a leading point is a decimal point (`.5`, `-.5`); scientific notation with a signed
+# exponent is one number (`1.5E+3`); a run of digits with two or more points (`1.2.3`, `192.168.1.1`)
+# is a version or an address, not an amount, and adds nothing. Digits of any script count (`１２３`).
+# Every branch starts with `-`, `.` or a digit so the regex engine can skip ahead quickly, the
+# lookbehinds sit after that first character, and possessive quantifiers never backtrack.
+_FRACTION = r"(?:\.\d++)?+(?!\.\d)"
+_EXPONENT = r"(?:[eE][+-]\d++(?![^\W_]))?+"
+_GROUPED = r"\d{0,2}(?:,\d{3})++(?!\d|,\d)(?:\.\d++)?+(?!\.\d)|"
+
+
+def _number_regex(grouped: str, exponent: str) -> re.Pattern:
+    plain = rf"\d*+{_FRACTION}"
+    point_first = rf"\d++(?!\.\d){exponent}"
+    # A number glued to a letter before it (`A1E+5`, a product code) takes no exponent.
+    digit_first = (
+        rf"\d(?<![\d.]\d)(?:(?<![^\W\d_]\d)(?:{grouped}{plain}{exponent})|{grouped}{plain})" if exponent
+        else rf"\d(?<![\d.]\d)(?:{grouped}{plain})"
+    )
+    return re.compile(
+        rf"-(?<![^\W_]-)(?:\d(?:{grouped}{plain}{exponent})|\.{point_first})|{digit_first}|\.(?<![\w.]\.){point_first}"
+    )
+
+
+# Chosen by what the text holds: the comma-grouped and exponent forms cost time only where they can occur.
+NUMBER_IN_TEXT = _number_regex(_GROUPED, _EXPONENT)
+_NUMBERS = {
+    (True, True): NUMBER_IN_TEXT,
+    (True, False): _number_regex(_GROUPED, ""),
+    (False, True): _number_regex("", _EXPONENT),
+    (False, False): _number_regex("", ""),
+}
+_EXPONENT_MARKS = ("e+", "e-", "E+", "E-")
+MINUS_SIGN = "\u2212"  # the typographic minus, which spreadsheets and word processors write for -
 
 # A number as a user types it in a search box.
 _QUERY_NUMBER = re.compile(r"(?<![\w.,])-?\d[\d,]*(?:\.\d+)?(?![\w.,]*\w)")
@@ -31,18 +59,41 @@ def numbers_in_text(text: str) -> tuple[list[Decimal], int]:
 
 
 def find_numbers(text: str) -> list[str]:
-    """Return every number written inside the text, as written (`1,234.50`, `-4`)."""
-    return (NUMBER_IN_TEXT if "," in text else _NUMBER_NO_COMMA).findall(text)
+    """Return every number written inside the text, as written (`1,234.50`, `-4`, `1.5E+3`)."""
+    if MINUS_SIGN in text:
+        text = text.replace(MINUS_SIGN, "-")
+    exponent = any(mark in text for mark in _EXPONENT_MARKS)
+    return _NUMBERS["," in text, exponent].findall(text)
 
 
 def written_numbers(found: list[str]) -> tuple[list[str], int]:
-    """Drop grouping commas and overlong digit strings from regex matches; return them and how many were dropped."""
-    if "," in "".join(found):
+    """Turn regex matches into plain decimal strings, dropping overlong ones; return them and how many were dropped."""
+    joined = "".join(found)
+    if "," in joined:
         found = [n.replace(",", "") for n in found]
+    if "e" in joined or "E" in joined:
+        return _expand_exponents(found)
     if not found or max(map(len, found)) <= MAX_DIGITS:
         return found, 0
     kept = [n for n in found if len(n) - n.startswith("-") - ("." in n) <= MAX_DIGITS]
     return kept, len(found) - len(kept)
+
+
+def _expand_exponents(found: list[str]) -> tuple[list[str], int]:
+    """Write `1.5E+3` as `1500`; a number no total can hold (`1E+400`) is dropped and counted."""
+    kept = []
+    for number in found:
+        value = Decimal(number)
+        if too_long(value):
+            continue
+        kept.append(display_number(value) if "e" in number or "E" in number else number)
+    return kept, len(found) - len(kept)
+
+
+def plain_number(written: str) -> str | None:
+    """Return a number found in text the way a search types it (`1,234.50` → `1234.5`), or None if it does not count."""
+    value = Decimal(written.replace(",", ""))
+    return None if too_long(value) else display_number(value)
 
 
 def exact_sum(written: list[str]) -> Decimal:
@@ -65,6 +116,8 @@ def exact_decimal(value: float | int) -> Decimal | None:
 
 def too_long(value: Decimal) -> bool:
     """Tell whether writing the number out in full needs more than MAX_DIGITS digits."""
+    if not value.is_finite() or abs(value.adjusted()) > MAX_DIGITS:
+        return True  # judged before writing it out: `1E+99999` would be a hundred thousand digits
     digits = display_number(value).lstrip("-").replace(".", "")
     return len(digits) > MAX_DIGITS
 

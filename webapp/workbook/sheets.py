@@ -18,17 +18,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from itertools import chain, compress, repeat
-from typing import NamedTuple
-
-from webapp.workbook.numbers import (
-    EXACT,
-    MAX_DIGITS,
-    display_number,
-    exact_sum,
-    find_numbers,
-    too_long,
-    written_numbers,
-)
+from webapp.workbook.numbers import EXACT, display_number, exact_sum, find_numbers, plain_number, too_long, written_numbers
+from webapp.workbook.written import WrittenDate, WrittenNumber, duration_text, written_cells
 
 # Excel's own limit for one cell; longer text is cut for search (its numbers still count).
 MAX_CELL_CHARS = 32_767
@@ -38,18 +29,13 @@ MAX_CELL_CHARS = 32_767
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TRUE = re.compile(r"T(?<![^\t\n]T)rue(?![^\t\n])")
 _FALSE = re.compile(r"F(?<![^\t\n]F)alse(?![^\t\n])")
-# Numbers a search would type differently: grouped thousands, leading zeros, trailing decimal zeros, -0.
-# One number per line; each branch starts with a plain character so the scan can skip ahead.
-_NON_CANONICAL = re.compile(r",|0(?<![\d.]0)\d|\.\d*0$|-0(?![.\d])|-0\.0*$", re.MULTILINE)
-_DATES = (dt.date, dt.datetime, dt.time, dt.timedelta)
+# Numbers a search would type differently: grouped thousands, leading zeros, trailing decimal zeros, -0, an
+# exponent, a leading point, digits of another script. One number per line; most branches start with a plain
+# character so the scan can skip ahead.
+_NON_CANONICAL = re.compile(r",|0(?<![\d.]0)\d|\.\d*0$|-0(?![.\d])|-0\.0*$|[eE]|^-?\.|[^\x00-\x7f]", re.MULTILINE)
+_DATES = (dt.date, dt.datetime, dt.time)
+# Durations take the plain path: str() writes `12 days, 0:00:00` where a spreadsheet shows `288:00:00`.
 _FAST_TYPES = {str, float, bool, *_DATES}
-
-
-class WrittenNumber(NamedTuple):
-    """A cell that holds a number as text in the file (CSV): shown as written, counted by value."""
-
-    text: str
-    value: Decimal
 
 
 @dataclass
@@ -94,11 +80,11 @@ class SheetText:
 def read_sheet(name: str, rows: list[list[object]], origin: tuple[int, int] = (0, 0)) -> SheetText:
     """Read one sheet's rows (values as python-calamine returns them) into text, sums and counts."""
     facts = SheetFacts(name=name, origin=origin)
-    flat = list(chain.from_iterable(rows))
-    kinds = set(map(type, flat))
-    strings = list(compress(flat, map(isinstance, flat, repeat(str))))
-    # Text cells repeat (that is why workbooks share strings): each distinct text is read once.
-    distinct = Counter(strings)
+    flat, kinds, strings, distinct = _cells(rows)
+    written = written_cells(distinct)
+    if written:  # text cells that hold only a date, a percentage, an amount: they count as that value
+        rows = [[written.get(value, value) if type(value) is str else value for value in row] for row in rows]
+        flat, kinds, strings, distinct = _cells(rows)
     with localcontext(EXACT):
         numbers = _count_text(facts, distinct)
         fits = _fast_path_fits(rows, kinds, distinct)
@@ -107,6 +93,14 @@ def read_sheet(name: str, rows: list[list[object]], origin: tuple[int, int] = (0
             text = _plain_text(facts, rows, numbers)
     facts.cells["text"] = len(strings) - distinct[""]
     return SheetText(facts, text, numbers)
+
+
+def _cells(rows: list[list[object]]) -> tuple[list, set[type], list[str], Counter]:
+    """Return the sheet's cells in one list, their kinds, its text cells, and each distinct text's count."""
+    flat = list(chain.from_iterable(rows))
+    strings = list(compress(flat, map(isinstance, flat, repeat(str))))
+    # Text cells repeat (that is why workbooks share strings): each distinct text is read once.
+    return flat, set(map(type, flat)), strings, Counter(strings)
 
 
 def _count_text(facts: SheetFacts, distinct: Counter) -> set[str]:
@@ -128,11 +122,9 @@ def _count_text(facts: SheetFacts, distinct: Counter) -> set[str]:
     if not _NON_CANONICAL.search("\n".join(written)):
         return canonical  # every number is already written the way a search for it is typed
     for number in set(written):
-        plain = number.replace(",", "")
-        if len(plain) - plain.startswith("-") - ("." in plain) <= MAX_DIGITS:
-            shown = display_number(Decimal(plain))
-            if shown != number:
-                canonical.add(shown)
+        shown = plain_number(number)
+        if shown is not None and shown != number:
+            canonical.add(shown)
     return canonical
 
 
@@ -204,9 +196,15 @@ def _cell_text(value: object, facts: SheetFacts, values: list[Decimal], numbers:
         return _number_text(value, facts, values)
     if kind is WrittenNumber:
         return _written_number_text(value, facts, values, numbers)
+    if kind is WrittenDate:
+        _count(facts, "date")
+        return _CONTROL.sub(" ", value.text)
     if isinstance(value, _DATES):
         _count(facts, "date")
         return str(value)
+    if isinstance(value, dt.timedelta):
+        _count(facts, "date")
+        return duration_text(value)
     _count(facts, "other")
     return _clean(str(value), facts)
 
