@@ -91,7 +91,7 @@ def test_type_comes_from_the_bytes_not_the_name(processed):
 
 def test_refusal_lists_what_is_accepted(api):
     api.create_category("c")
-    response = api.upload("c", ("notes.txt", b"Dear team,\nplease find the figures attached.\nThanks"))
+    response = api.upload("c", ("notes.txt", bytes(range(256)) * 4))
     assert response.status_code == 400
     error = response.json["error"]
     assert "“notes.txt” is not a workbook" in error

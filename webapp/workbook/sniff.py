@@ -1,7 +1,6 @@
 """Judge what a file really is from its bytes (never its name): which workbook format, or why it is none."""
 
 import codecs
-import csv
 import re
 import zipfile
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ _OTHER_KINDS = {
 _CP1252_HOLES = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 _BINARY = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f]")
 _WEB_PAGE = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|script)\b", re.IGNORECASE | re.DOTALL)
-_NUMBER_LINE = re.compile(r"\s*[-+]?(\d[\d,]*(\.\d+)?|\.\d+)\s*")
 
 
 class NotAWorkbook(Exception):
@@ -39,11 +37,10 @@ class PasswordProtected(NotAWorkbook):
 
 @dataclass(frozen=True)
 class Sniffed:
-    """A file's real format; CSV files also carry their text encoding and delimiter."""
+    """A file's real format; CSV files also carry their text encoding."""
 
     kind: str  # xlsx, xlsm, xls, ods or csv
     encoding: str = ""
-    delimiter: str = ""
 
     @property
     def is_zip(self) -> bool:
@@ -108,7 +105,8 @@ def _sniff_text(head: bytes, truncated: bool) -> Sniffed:
         raise NotAWorkbook("is a web page (HTML), not a workbook")
     if sample.lstrip().startswith("<?xml"):
         raise NotAWorkbook("is an XML file, not a workbook")
-    return Sniffed("csv", encoding, _delimiter(sample))
+    # Any other text reads as rows of fields (one field per row is a table too): csvfile finds the delimiter.
+    return Sniffed("csv", encoding)
 
 
 def _text_encoding(head: bytes, truncated: bool) -> str:
@@ -139,20 +137,3 @@ def _decode_sample(head: bytes, encoding: str) -> str:
     if _BINARY.search(sample):
         raise NotAWorkbook("is not a workbook (it holds binary data, like a program or an image)")
     return sample
-
-
-def _delimiter(sample: str) -> str:
-    """Find the column separator (comma, semicolon or tab) that splits the rows alike.
-
-    A table has at least two rows; a single column of numbers is a table too. Anything else is prose.
-    """
-    lines = sample.splitlines() if len(sample) < _SAMPLE else sample.splitlines()[:-1]
-    lines = [line for line in lines[:50] if line.strip()]
-    if len(lines) >= 2:
-        try:
-            return csv.Sniffer().sniff("\n".join(lines), delimiters=",;\t").delimiter
-        except csv.Error:
-            pass
-        if all(_NUMBER_LINE.fullmatch(line) for line in lines):
-            return ","
-    raise NotAWorkbook("is not a workbook: it is plain text, not a table with columns separated by commas, semicolons or tabs")
