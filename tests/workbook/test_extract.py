@@ -29,6 +29,7 @@ def test_text_sum_and_breakdown(read):
     assert prices == {
         "name": "Prices", "numeric_sum": "0.3", "text_sum": "12", "total": "12.3",
         "cells": {"boolean": 1, "number": 2, "text": 1}, "skipped_numbers": 0, "formulas_without_value": 0,
+        "formulas_computed": 0, "computed_cells": [], "formulas_not_computed": 0, "formula_problems": [],
         "cut_cells": 0, "origin": [0, 0], "first_line": 1,
     }
     assert empty["cells"] == {} and empty["total"] == "0" and empty["first_line"] == 4
@@ -54,7 +55,8 @@ def test_formulas_are_found_in_prefixed_xml_too(read):
     xml = f'<?xml version="1.0"?><x:worksheet {ns}><x:sheetData><x:row r="1">' \
           '<x:c r="A1"><x:f>1+1</x:f><x:v>2</x:v></x:c><x:c r="B1"><x:f>2+2</x:f></x:c></x:row></x:sheetData></x:worksheet>'
     extraction = read(xlsx_with_sheet_xml(xml.encode()))
-    assert extraction.formulas_without_value == 1 and extraction.total == 2
+    assert extraction.formulas_without_value == 1
+    assert extraction.breakdown()["formulas_computed"] == 1 and extraction.total == 6  # 2+2 computed by the app
 
 
 def test_formula_counts_survive_chunk_boundaries(read):

@@ -99,13 +99,15 @@ def test_refusal_lists_what_is_accepted(api):
         assert accepted in error
 
 
-def test_formula_cells_count_their_cached_values_and_missing_ones_are_reported(processed, client):
+def test_formula_cells_count_their_cached_values_and_missing_ones_are_computed(processed, client):
     sheet = [[10, Formula("A1*2", 20), Formula("SUM(A1:B1)"), Formula("A1&\"x\"", "10x"), Formula("1/0")]]
     document, stored = processed("formulas.xlsx", xlsx_bytes({"Calc": sheet}))
-    assert document["total"] == "40"  # 10 + 20 + the 10 inside "10x"; the two uncomputed formulas count 0
+    assert document["total"] == "70"  # 10 + 20 + SUM computed by the app (30) + the 10 inside "10x"
     assert stored["breakdown"]["formulas_without_value"] == 2
-    assert stored["breakdown"]["sheets"][0]["formulas_without_value"] == 2
-    page = client.get(document["url"] if "url" in document else f"/documents/{document['id']}").text
+    assert stored["breakdown"]["formulas_computed"] == 2  # SUM and 1/0, which gives #DIV/0!
+    assert stored["breakdown"]["sheets"][0]["computed_cells"] == [{"cell": "C1", "value": "30"}, {"cell": "E1", "value": "#DIV/0!"}]
+    assert "Calc\n10\t20\t30\t10x\t#DIV/0!" in stored["text"]
+    page = client.get(f"/documents/{document['id']}").text
     assert 'id="formulas-without-value"' in page and "2 formula cell(s) had no saved result" in page
 
 

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-from webapp.workbook.cellref import column_index
-
 MAX_ZIP_ENTRIES = 10_000
 MAX_COMPRESSION_RATIO = 200
 # An XML declaration, comments and whitespace come first; a part whose root element does not start
@@ -19,7 +17,6 @@ _CHUNK = 1024 * 1024
 
 _ENTITY_TRICK = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
 _ROOT = re.compile(r"<[A-Za-z_]")
-_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?([A-Z]{1,3})\$?(\d{1,7})(?::\$?([A-Z]{1,3})\$?(\d{1,7}))?\"")
 _PREFIXED_ROOT = re.compile(rb"<\w+:worksheet\b")
 _RELS_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DOC_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -27,6 +24,12 @@ _DOC_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationsh
 _FORMULA_WITHOUT_VALUE = re.compile(
     rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
 )
+# In a workbook that asks to be recalculated on opening (fullCalcOnLoad), a 0 is what writers such as
+# xlsxwriter store in place of a result they never computed.
+_FORMULA_WITH_PLACEHOLDER = re.compile(
+    rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*0?\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
+)
+_CELL_END = re.compile(rb"</(?:\w+:)?c>")
 
 
 class UnsafeArchive(Exception):
@@ -39,14 +42,16 @@ class SheetPart:
 
     name: str
     path: str
-    declared_cells: int = 0
+    xml_bytes: int = 0
 
 
 @dataclass
 class ArchiveFacts:
-    """What the archive check learnt: the worksheets of an .xlsx/.xlsm, in workbook order."""
+    """What the archive check learnt: the worksheets of an .xlsx/.xlsm, in workbook order, and whether the
+    workbook asks to be recalculated when opened (its formulas' saved results may be placeholders)."""
 
     sheets: list[SheetPart] = field(default_factory=list)
+    full_calc_on_load: bool = False
 
 
 def check_archive(path: Path, kind: str, max_unzipped_bytes: int, list_sheets: bool = True) -> ArchiveFacts:
@@ -58,17 +63,20 @@ def check_archive(path: Path, kind: str, max_unzipped_bytes: int, list_sheets: b
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
             _check_sizes(entries, max_unzipped_bytes)
-            prologs = {entry.filename: _check_prolog(archive, entry) for entry in entries if _is_xml(entry.filename)}
+            for entry in entries:
+                if _is_xml(entry.filename):
+                    _check_prolog(archive, entry)
             if kind == "ods" or not list_sheets:
                 return ArchiveFacts()
-            sheets = _worksheets(archive)
+            facts = _worksheets(archive)
+            sizes = {entry.filename: entry.file_size for entry in entries}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, NotImplementedError) as exc:
         raise UnsafeArchive("is damaged (part of its zip structure cannot be read)") from exc
     except ElementTree.ParseError as exc:
         raise UnsafeArchive("is damaged (its list of sheets cannot be read)") from exc
-    for sheet in sheets:
-        sheet.declared_cells = _declared_cells(prologs.get(sheet.path, b""))
-    return ArchiveFacts(sheets)
+    for sheet in facts.sheets:
+        sheet.xml_bytes = sizes.get(sheet.path, 0)
+    return facts
 
 
 def _is_xml(name: str) -> bool:
@@ -92,8 +100,8 @@ def _check_sizes(entries: list[zipfile.ZipInfo], limit: int) -> None:
             )
 
 
-def _check_prolog(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
-    """Refuse a part that declares a DTD or entities; return its first bytes."""
+def _check_prolog(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
+    """Refuse a part that declares a DTD or entities."""
     with archive.open(entry) as stream:
         head = stream.read(PROLOG_BYTES)
     text = _as_text(head)
@@ -104,7 +112,6 @@ def _check_prolog(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
         )
     if len(head) == PROLOG_BYTES and not _ROOT.search(text):
         raise UnsafeArchive("is damaged (one of its XML parts has no content where it should start)")
-    return head
 
 
 def _as_text(head: bytes) -> str:
@@ -117,53 +124,68 @@ def _as_text(head: bytes) -> str:
     return head.decode("latin-1")
 
 
-def _worksheets(archive: zipfile.ZipFile) -> list[SheetPart]:
-    """Map each sheet name to its XML part through workbook.xml and its relationships."""
+def _worksheets(archive: zipfile.ZipFile) -> ArchiveFacts:
+    """Map each sheet name to its XML part through workbook.xml and its relationships; read its calcPr."""
     targets = {}
     if "xl/_rels/workbook.xml.rels" in archive.namelist():
         for rel in _elements(archive, "xl/_rels/workbook.xml.rels", f"{_RELS_NS}Relationship"):
             targets[rel.get("Id")] = rel.get("Target", "")
-    sheets = []
-    for sheet in _elements(archive, "xl/workbook.xml", "sheet"):
-        target = targets.get(sheet.get(_DOC_REL_ID), "")
+    facts = ArchiveFacts()
+    for element in _elements(archive, "xl/workbook.xml", ("sheet", "calcPr")):
+        if element.tag.endswith("calcPr"):
+            facts.full_calc_on_load = element.get("fullCalcOnLoad") in ("1", "true")
+            continue
+        target = targets.get(element.get(_DOC_REL_ID), "")
         path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        sheets.append(SheetPart(sheet.get("name", ""), path))
-    return sheets
+        facts.sheets.append(SheetPart(element.get("name", ""), path))
+    return facts
 
 
-def _elements(archive: zipfile.ZipFile, part: str, tag: str):
-    """Yield the elements of one small XML part with the given tag (namespace-blind when tag has none)."""
+def _elements(archive: zipfile.ZipFile, part: str, tags: str | tuple[str, ...]):
+    """Yield the elements of one small XML part with one of the given tags (namespace-blind when a tag has none)."""
+    tags = (tags,) if isinstance(tags, str) else tags
     with archive.open(part) as stream:
         for _, element in ElementTree.iterparse(stream):
-            local = element.tag if tag.startswith("{") else element.tag.rpartition("}")[2]
-            if local == tag:
+            local = element.tag.rpartition("}")[2]
+            if element.tag in tags or local in tags:
                 yield element
 
 
-def _declared_cells(head: bytes) -> int:
-    """Return how many cells the sheet's <dimension> says its used range spans (0 when it says nothing)."""
-    found = _DIMENSION.search(head)
-    if not found:
-        return 0
-    first_col, first_row, last_col, last_row = found.groups()
-    if not last_col:
-        return 1
-    rows = abs(int(last_row) - int(first_row)) + 1
-    columns = abs(column_index(last_col.decode()) - column_index(first_col.decode())) + 1
-    return rows * columns
+def count_cells(path: Path, parts: list[str], stop_after: int) -> int:
+    """Count the cells that hold something in the worksheet parts, streamed; stop once past stop_after."""
+    found = 0
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        for part in parts:
+            if part not in names:
+                continue
+            with archive.open(part) as stream:
+                carry = b""
+                while chunk := stream.read(_CHUNK):
+                    chunk = carry + chunk
+                    cut = max(chunk.rfind(b">") + 1, len(chunk) - 64)
+                    found += len(_CELL_END.findall(chunk, 0, cut)) if b":c>" in chunk else chunk.count(b"</c>", 0, cut)
+                    carry = chunk[cut:]
+                    if found > stop_after:
+                        return found
+    return found
 
 
-def count_formulas_without_value(path: Path, parts: list[str]) -> list[int]:
-    """Count, per worksheet part, formula cells that carry no cached value (streamed, bounded memory)."""
+def count_formulas_without_value(path: Path, parts: list[str], full_calc_on_load: bool = False) -> list[int]:
+    """Count, per worksheet part, formula cells that carry no computed value (streamed, bounded memory).
+
+    With full_calc_on_load, a saved 0 counts as no value: writers that ask for recalculation store it in
+    place of results they never computed.
+    """
     counts = []
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         for part in parts:
-            counts.append(_count_in_part(archive, part) if part in names else 0)
+            counts.append(_count_in_part(archive, part, full_calc_on_load) if part in names else 0)
     return counts
 
 
-def _count_in_part(archive: zipfile.ZipFile, part: str) -> int:
+def _count_in_part(archive: zipfile.ZipFile, part: str, placeholders: bool) -> int:
     found = 0
     carry = b""
     prefixed = None
@@ -175,18 +197,19 @@ def _count_in_part(archive: zipfile.ZipFile, part: str) -> int:
             # Cut after the last complete cell so no formula straddles two chunks.
             cut = chunk.rfind(b"</c>")
             cut = cut + 4 if cut >= 0 else max(len(chunk) - 4096, 0)
-            found += _count_chunk(chunk[:cut], prefixed)
+            found += _count_chunk(chunk[:cut], prefixed, placeholders)
             carry = chunk[cut:]
-    return found + _count_chunk(carry, bool(prefixed))
+    return found + _count_chunk(carry, bool(prefixed), placeholders)
 
 
-def _count_chunk(chunk: bytes, prefixed: bool) -> int:
-    if prefixed:
-        return len(_FORMULA_WITHOUT_VALUE.findall(chunk))
+def _count_chunk(chunk: bytes, prefixed: bool, placeholders: bool) -> int:
+    pattern = _FORMULA_WITH_PLACEHOLDER if placeholders else _FORMULA_WITHOUT_VALUE
+    if prefixed or placeholders:
+        return len(pattern.findall(chunk)) if b"<f" in chunk or prefixed else 0
     # Most cells have no formula and most formulas have a value: plain byte counts settle both. `<f`
     # may also count a few other elements, which only sends the chunk to the exact regex.
     formulas = chunk.count(b"<f")
     if not formulas or formulas <= chunk.count(b"</f><v>") + chunk.count(b"/><v>"):
         return 0
-    return len(_FORMULA_WITHOUT_VALUE.findall(chunk))
+    return len(pattern.findall(chunk))
 

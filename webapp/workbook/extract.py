@@ -1,40 +1,35 @@
 """Read a workbook into searchable text, an exact sum and per-sheet facts (pure Python: no Flask, no database)."""
 
 import gc
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from os import PathLike
 from pathlib import Path
 
-from python_calamine import CalamineError, CalamineWorkbook, PasswordError
-
-from webapp.workbook.archive import ArchiveFacts, UnsafeArchive, check_archive, count_formulas_without_value
+from webapp.workbook import calamine
+from webapp.workbook.archive import ArchiveFacts, UnsafeArchive, check_archive, count_cells, count_formulas_without_value
 from webapp.workbook.csvfile import UnreadableCsv, read_csv
+from webapp.workbook.limits import PASSWORD_PROTECTED, ExtractionError, Limits, too_many_cells, too_many_sheets
 from webapp.workbook.numbers import EXACT
+from webapp.workbook.odsxml import read_ods
+from webapp.workbook.readers import Reader, SheetRows, TooManyCells, read_openpyxl, read_xlrd
 from webapp.workbook.sheets import SheetFacts, SheetText, read_sheet
 from webapp.workbook.sniff import NotAWorkbook, PasswordProtected, Sniffed, sniff
 
 __all__ = ["Extraction", "ExtractionError", "Limits", "SheetFacts", "extract"]
 
-PASSWORD_PROTECTED = "This workbook is password-protected. Remove the password in your spreadsheet program and upload it again."
-DAMAGED = "This file could not be read as a workbook: it may be damaged."
-
-
-class ExtractionError(Exception):
-    """A workbook that cannot be read; the message is shown to the user as is."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """How much one workbook may hold before it is refused (each refusal names its limit).
-
-    The defaults are the app's defaults; the worker passes the configured ones (Config).
-    """
-
-    max_unzipped_bytes: int = 500 * 2**20
-    max_cells: int = 10_000_000
-    max_sheets: int = 2_000
+FIRST_READER = "python-calamine"
+CSV_READER = "Python csv (delimiter found by clevercsv)"
+SECOND_READERS = {
+    "xlsx": Reader("openpyxl", read_openpyxl),
+    "xlsm": Reader("openpyxl", read_openpyxl),
+    "xls": Reader("xlrd", read_xlrd),
+    "ods": Reader("the OpenDocument XML (ElementTree)", read_ods),
+}
+# The smallest worksheet XML that holds a value (`<c><v>1</v></c>`): parts smaller than this many bytes per
+# allowed cell cannot pass the cell limit, so only larger ones are counted before parsing.
+MIN_CELL_BYTES = 15
 
 
 @dataclass
@@ -46,6 +41,7 @@ class Extraction:
     numbers: str
     sheets: list[SheetFacts]
     kind: str = "xlsx"
+    reader: str = FIRST_READER
 
     @property
     def skipped(self) -> int:
@@ -54,16 +50,19 @@ class Extraction:
 
     @property
     def formulas_without_value(self) -> int:
-        """Count formula cells the file never computed, which count 0."""
+        """Count formula cells the file never computed."""
         return sum(s.formulas_without_value for s in self.sheets)
 
     def breakdown(self) -> dict:
         """Return the per-sheet explanation of the total, ready for a JSON column."""
         return {
             "format": self.kind,
+            "reader": self.reader,
             "sheets": [s.as_dict() for s in self.sheets],
             "skipped_numbers": self.skipped,
             "formulas_without_value": self.formulas_without_value,
+            "formulas_computed": sum(s.formulas_computed for s in self.sheets),
+            "formulas_not_computed": sum(s.formulas_not_computed for s in self.sheets),
             "cut_cells": sum(s.cut_cells for s in self.sheets),
         }
 
@@ -75,7 +74,7 @@ def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
     try:
         sniffed = sniff(path)
         if sniffed.kind == "csv":
-            return _assemble([read_csv(path, sniffed, limits.max_cells)], sniffed)
+            return _assemble([read_csv(path, sniffed, limits.max_cells)], sniffed, CSV_READER)
         facts = check_archive(path, sniffed.kind, limits.max_unzipped_bytes) if sniffed.is_zip else ArchiveFacts()
     except PasswordProtected as exc:
         raise ExtractionError(PASSWORD_PROTECTED) from exc
@@ -83,79 +82,92 @@ def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
         raise ExtractionError(f"This file {exc}.") from exc
     except UnreadableCsv as exc:
         raise ExtractionError(str(exc)) from exc
-    _check_declared_size(facts, limits)
+    _check_cells_present(path, facts, limits)
     enabled = gc.isenabled()
     gc.disable()  # millions of short-lived cell values and no reference cycles: collections only cost time
     try:
-        return _assemble(_read_workbook(path, facts, limits), sniffed)
+        read, reader = _read_workbook(path, sniffed, facts, limits)
+        return _assemble(read, sniffed, reader)
     finally:
         if enabled:
             gc.enable()
 
 
-def _check_declared_size(facts: ArchiveFacts, limits: Limits) -> None:
+def _check_cells_present(path: Path, facts: ArchiveFacts, limits: Limits) -> None:
+    """Refuse a real cell bomb before any parser fills memory with it: count the cells the sheets hold.
+
+    The size a sheet declares (`<dimension>`) is never judged: LibreOffice declares A1:AMJ1048576 for a
+    sheet of four rows. Only parts large enough to hold more cells than allowed are counted.
+    """
     if len(facts.sheets) > limits.max_sheets:
-        raise ExtractionError(_too_many_sheets(len(facts.sheets), limits))
-    declared = sum(sheet.declared_cells for sheet in facts.sheets)
-    if declared > limits.max_cells:
-        biggest = max(facts.sheets, key=lambda sheet: sheet.declared_cells)
-        raise ExtractionError(
-            f"This workbook spans {declared:,} cells (sheet “{biggest.name}” alone {biggest.declared_cells:,}); "
-            f"at most {limits.max_cells:,} cells per workbook can be read."
-        )
+        raise ExtractionError(too_many_sheets(len(facts.sheets), limits))
+    if sum(sheet.xml_bytes for sheet in facts.sheets) <= MIN_CELL_BYTES * limits.max_cells:
+        return
+    if count_cells(path, [sheet.path for sheet in facts.sheets], limits.max_cells) > limits.max_cells:
+        biggest = max(facts.sheets, key=lambda sheet: sheet.xml_bytes)
+        raise ExtractionError(too_many_cells(limits, biggest.name))
 
 
-def _too_many_sheets(count: int, limits: Limits) -> str:
-    return f"This workbook has {count:,} sheets; at most {limits.max_sheets:,} sheets per workbook can be read."
-
-
-def _read_workbook(path: Path, facts: ArchiveFacts, limits: Limits) -> list[SheetText]:
-    try:
-        workbook = CalamineWorkbook.from_path(str(path))
-        names = workbook.sheet_names
-    except PasswordError as exc:
-        raise ExtractionError(PASSWORD_PROTECTED) from exc
-    except (CalamineError, ValueError, OSError) as exc:
-        raise ExtractionError(DAMAGED) from exc
-    if len(names) > limits.max_sheets:
-        raise ExtractionError(_too_many_sheets(len(names), limits))
-    # python-calamine parses with the GIL released: the next sheet (and the formula scan) run on other
-    # threads while this one turns cells into text and sums.
+def _read_workbook(path: Path, sniffed: Sniffed, facts: ArchiveFacts, limits: Limits) -> tuple[list[SheetText], str]:
+    """Read with python-calamine, or with the format's second reader when calamine cannot; count formulas."""
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="extract")
     try:
-        formulas = pool.submit(count_formulas_without_value, path, [s.path for s in facts.sheets]) if facts.sheets else None
-        read = _read_sheets(pool, workbook, names, limits)
-        if formulas is not None:
-            counts = dict(zip([s.name for s in facts.sheets], formulas.result(), strict=True))
-            for sheet in read:
-                sheet.facts.formulas_without_value = counts.get(sheet.facts.name, 0)
-        return read
-    except PasswordError as exc:
-        raise ExtractionError(PASSWORD_PROTECTED) from exc
-    except (CalamineError, ValueError, OSError, EOFError) as exc:
-        raise ExtractionError("This workbook is damaged and could not be read to the end.") from exc
+        parts = [s.path for s in facts.sheets]
+        # The formula scan runs beside the parsing; its answer is only needed at the end.
+        formulas = pool.submit(count_formulas_without_value, path, parts, facts.full_calc_on_load) if parts else None
+        try:
+            read, reader = calamine.read_sheets(pool, path, sniffed.kind, limits), FIRST_READER
+        except calamine.Refused as refused:
+            second = SECOND_READERS[sniffed.kind]
+            read, reader = [_as_text(sheet) for sheet in _second_read(second, path, limits, str(refused))], second.name
+        counts = dict(zip([s.name for s in facts.sheets], formulas.result(), strict=True)) if formulas else {}
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
+    if any(counts.values()):
+        read = _recalculated(path, sniffed, facts, counts, reader, limits)
+    return read, reader
 
 
-def _read_sheets(pool: ThreadPoolExecutor, workbook: CalamineWorkbook, names: list[str], limits: Limits) -> list[SheetText]:
-    read: list[SheetText] = []
-    cells = 0
-    upcoming: Future | None = pool.submit(workbook.get_sheet_by_name, names[0]) if names else None
-    for index, name in enumerate(names):
-        sheet = upcoming.result()
-        upcoming = pool.submit(workbook.get_sheet_by_name, names[index + 1]) if index + 1 < len(names) else None
-        cells += sheet.height * sheet.width
-        if cells > limits.max_cells:
-            raise ExtractionError(
-                f"This workbook has more than {limits.max_cells:,} cells (reached in sheet “{name}”), "
-                "the limit for one workbook."
-            )
-        read.append(read_sheet(name, sheet.to_python(), tuple(sheet.start or (0, 0))))
+def _second_read(second: Reader, path: Path, limits: Limits, refusal: str) -> list[SheetRows]:
+    """Read with the second reader; only a file no reader can open is called damaged."""
+    try:
+        return second.read(path, limits.max_cells)
+    except TooManyCells as exc:
+        raise ExtractionError(str(exc)) from exc
+    except MemoryError:
+        raise
+    except Exception as exc:  # a third-party parser on a hostile file: any failure means it cannot read it
+        raise ExtractionError(refusal) from exc
+
+
+def _recalculated(path: Path, sniffed: Sniffed, facts: ArchiveFacts, counts: dict[str, int], reader: str,
+                  limits: Limits) -> list[SheetText]:
+    """Read again, computing the formulas the writer left without a result (the formula engine loads only here)."""
+    from webapp.workbook.recalc import recalculate
+
+    if reader == FIRST_READER:
+        try:
+            sheets = calamine.raw_sheets(path, sniffed.kind, limits)
+        except calamine.Refused as refused:
+            sheets = _second_read(SECOND_READERS[sniffed.kind], path, limits, str(refused))
+    else:
+        sheets = _second_read(SECOND_READERS[sniffed.kind], path, limits, "")
+    outcomes = recalculate(path, sheets, facts.full_calc_on_load)
+    read = []
+    for sheet in sheets:
+        text = _as_text(sheet)
+        text.facts.formulas_without_value = counts.get(sheet.name, 0)
+        if sheet.name in outcomes:
+            outcomes[sheet.name].apply(text.facts)
+        read.append(text)
     return read
 
 
-def _assemble(read: list[SheetText], sniffed: Sniffed) -> Extraction:
+def _as_text(sheet: SheetRows) -> SheetText:
+    return read_sheet(sheet.name, sheet.rows, sheet.origin)
+
+
+def _assemble(read: list[SheetText], sniffed: Sniffed, reader: str) -> Extraction:
     """Join the sheets' text (a line with the sheet name, then its rows) and add up their sums."""
     blocks = []
     numbers: set[str] = set()
@@ -167,7 +179,8 @@ def _assemble(read: list[SheetText], sniffed: Sniffed) -> Extraction:
         numbers |= sheet.numbers
     with localcontext(EXACT):
         total = sum((s.facts.numeric_sum + s.facts.text_sum for s in read), Decimal(0))
-    return Extraction("\n".join(blocks), total, " ".join(sorted(numbers)), [s.facts for s in read], sniffed.kind)
+    facts = [s.facts for s in read]
+    return Extraction("\n".join(blocks), total, " ".join(sorted(numbers)), facts, sniffed.kind, reader)
 
 
 def _one_line(name: str) -> str:

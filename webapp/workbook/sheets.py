@@ -18,6 +18,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from itertools import chain, compress, repeat
+
 from webapp.workbook.numbers import EXACT, display_number, exact_sum, find_numbers, plain_number, too_long, written_numbers
 from webapp.workbook.written import WrittenDate, WrittenNumber, duration_text, written_cells
 
@@ -48,6 +49,10 @@ class SheetFacts:
     cells: dict[str, int] = field(default_factory=dict)
     skipped: int = 0
     formulas_without_value: int = 0
+    formulas_computed: int = 0
+    computed_cells: list[dict] = field(default_factory=list)
+    formulas_not_computed: int = 0
+    formula_problems: list[str] = field(default_factory=list)
     cut_cells: int = 0
     origin: tuple[int, int] = (0, 0)
     first_line: int = 0
@@ -62,6 +67,10 @@ class SheetFacts:
             "cells": {kind: n for kind, n in sorted(self.cells.items()) if n},
             "skipped_numbers": self.skipped,
             "formulas_without_value": self.formulas_without_value,
+            "formulas_computed": self.formulas_computed,
+            "computed_cells": self.computed_cells,
+            "formulas_not_computed": self.formulas_not_computed,
+            "formula_problems": self.formula_problems,
             "cut_cells": self.cut_cells,
             "origin": list(self.origin),
             "first_line": self.first_line,
