@@ -1,9 +1,14 @@
 """upload_file: the request validates, stores and enqueues; the worker counts; bad input changes nothing."""
 
+import html
 import io
+import threading
 import zipfile
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from webapp.extensions import db
@@ -67,7 +72,7 @@ def test_same_content_twice_in_one_request_is_refused_whole(api, make_workbook, 
 
 def test_files_that_are_not_workbooks_are_refused_and_nothing_is_stored(api, make_workbook, app):
     api.create_category("asian_phones")
-    for filename, content in [("notes.txt", b"hello, 12 apples"), ("empty.xlsx", b""), ("page.xlsx", b"<html></html>")]:
+    for filename, content in [("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(64)), ("empty.xlsx", b""), ("page.xlsx", b"<html></html>")]:
         response = api.upload("asian_phones", ("good.xlsx", make_workbook()), (filename, content))
         assert response.status_code == 400, filename
         assert filename in response.json["error"]
@@ -158,7 +163,7 @@ def test_upload_page_shows_refusal_next_to_the_file_input(client, api):
     api.create_category("asian_phones")
     response = client.post(
         "/categories/asian_phones/upload",
-        data={"file": [(io.BytesIO(b"plain text"), "notes.txt")]},
+        data={"file": [(io.BytesIO(bytes(range(256))), "notes.txt")]},
         content_type="multipart/form-data",
     )
     assert response.status_code == 400
@@ -171,3 +176,40 @@ def test_download_returns_the_original_bytes(client, api, make_workbook):
     doc = api.upload("asian_phones", ("orig.xlsx", content)).json["documents"][0]
     response = client.get(f"/documents/{doc['id']}/download")
     assert response.status_code == 200 and response.data == content
+
+
+def test_identical_files_racing_into_one_category_give_one_upload_and_409s_naming_it(app, api, make_workbook):
+    api.create_category("race")
+    content = make_workbook({"S": [[5]]})
+    racers = 80
+    start = threading.Barrier(racers)
+
+    def upload(i: int):
+        client = app.test_client()
+        start.wait()  # every request checks for duplicates before any commits: the unique index decides
+        data = {"file": [(io.BytesIO(content), f"copy{i}.xlsx")]}
+        return client.post("/api/categories/race/files", data=data, content_type="multipart/form-data")
+
+    with ThreadPoolExecutor(racers) as pool:
+        responses = list(pool.map(upload, range(racers)))
+    assert Counter(r.status_code for r in responses) == {202: 1, 409: racers - 1}
+    winner = next(r for r in responses if r.status_code == 202).json["documents"][0]
+    for refused in (r for r in responses if r.status_code == 409):
+        assert f"as “{winner['filename']}” (file #{winner['id']})" in refused.json["error"]
+    assert _document_count(app) == 1 and len(_stored_files(app)) == 1
+
+
+@pytest.mark.parametrize(
+    "filename, saved_as",
+    [("<script>alert(1)</script>.xlsx", "_script_alert(1)__script_.xlsx"), ("..\\..\\win.ini.xlsx", "_.._win.ini.xlsx")],
+)
+def test_a_name_is_kept_as_written_and_made_safe_only_for_the_download(client, api, make_workbook, filename, saved_as):
+    api.create_category("names")
+    doc = api.upload("names", (filename, make_workbook({"S": [[1]]}))).json["documents"][0]
+    assert doc["filename"] == filename and api.document(doc["id"])["filename"] == filename
+    page = client.get(f"/documents/{doc['id']}").text
+    assert html.escape(filename, quote=False) in page and filename not in page.replace(html.escape(filename, quote=False), "")
+    listing = client.get("/categories/names").text
+    assert html.escape(filename, quote=False) in listing and "<script>alert(1)" not in listing
+    disposition = client.get(f"/documents/{doc['id']}/download").headers["Content-Disposition"]
+    assert disposition == f'attachment; filename="{saved_as}"' or disposition == f"attachment; filename={saved_as}"

@@ -72,7 +72,7 @@ def get_category(name):
 def upload_files(_files, name):
     """upload_file(category, file): store and queue one or more workbooks."""
     category = _category_or_404(name)
-    incoming = [uploads.IncomingFile(f.filename, f.stream) for f in request.files.getlist("file")]
+    incoming = [uploads.IncomingFile.from_part(f) for f in request.files.getlist("file")]
     try:
         accepted = uploads.accept_uploads(category, incoming)
     except RefusedUpload as exc:

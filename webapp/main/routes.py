@@ -126,7 +126,7 @@ def upload(name):
     form = UploadForm()
     if not form.validate_on_submit():
         return _render_category(category, form, 400)
-    incoming = [uploads.IncomingFile(f.filename, f.stream) for f in form.file.data if f and f.filename]
+    incoming = [uploads.IncomingFile.from_part(f) for f in form.file.data if f and f.filename]
     try:
         accepted = uploads.accept_uploads(category, incoming)
     except RefusedUpload as exc:
@@ -152,7 +152,8 @@ def document(document_id):
 def download(document_id):
     """Send back the original file as it was uploaded."""
     doc = document_or_404(document_id)
-    return send_file(storage.path_for(doc.sha256), as_attachment=True, download_name=doc.filename)
+    name = documents.download_name(doc.filename)
+    return send_file(storage.path_for(doc.sha256), as_attachment=True, download_name=name)
 
 
 @bp.route("/healthz")

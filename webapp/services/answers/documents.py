@@ -1,4 +1,6 @@
-"""Read documents: one with its category, or a category's files newest first."""
+"""Read documents: one with its category, or a category's files newest first, and the name a download gets."""
+
+import re
 
 from sqlalchemy import select
 
@@ -18,3 +20,16 @@ def list_documents(category: Category) -> list[Document]:
             select(Document).where(Document.category_id == category.id).order_by(Document.id.desc())
         )
     )
+
+
+# Characters no file system takes in a name (Windows' list, which covers the others), and control characters.
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]')
+
+
+def download_name(filename: str) -> str:
+    """Return the file's name made safe to save: no folders, no characters a file system refuses.
+
+    The name stays as the user wrote it everywhere else; only the download's Content-Disposition needs this.
+    """
+    safe = _UNSAFE_IN_NAME.sub("_", filename).strip(" .")
+    return safe or "workbook"

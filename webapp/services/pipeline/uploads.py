@@ -1,5 +1,6 @@
 """Accept uploads: validate, store content-addressed, record as queued, then enqueue."""
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -16,6 +17,12 @@ from webapp.services.pipeline.queue import enqueue_document
 from webapp.services.pipeline.removal import hold_content
 from webapp.workbook.intake import RefusedUpload, check_workbook
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# The filename parameter exactly as a browser sends it: browsers escape `"`, CR and LF as %22, %0D, %0A
+# (the HTML form encoding) and write backslashes as they are, which Werkzeug's header parsing drops.
+_SENT_FILENAME = re.compile(r';\s*filename="([^"]*)"', re.IGNORECASE)
+_BROWSER_ESCAPES = {"%22": '"', "%0D": "\r", "%0A": "\n", "%0d": "\r", "%0a": "\n"}
+
 
 class DuplicateUpload(Exception):
     """The same content is already in this category; the message names the earlier file."""
@@ -27,6 +34,15 @@ class IncomingFile:
 
     filename: str
     stream: BinaryIO
+
+    @classmethod
+    def from_part(cls, part) -> "IncomingFile":
+        """Take a request's file part (Werkzeug's FileStorage) with its name as the browser sent it."""
+        sent = _SENT_FILENAME.search(part.headers.get("Content-Disposition", ""))
+        if sent is None or "filename*" in part.headers.get("Content-Disposition", ""):
+            return cls(part.filename, part.stream)
+        name = re.sub("%22|%0[DdAa]", lambda m: _BROWSER_ESCAPES[m.group(0)], sent.group(1))
+        return cls(name, part.stream)
 
 
 @dataclass
@@ -50,16 +66,33 @@ def accept_uploads(category: Category, files: list[IncomingFile]) -> list[Docume
         for item in spooled:
             storage.discard(item.path)
         raise
-    documents = [_record(category, item) for item in spooled]
+    category_id, name = category.id, category.name  # read now: a rollback expires the row
     try:
+        documents = [_record(category, item) for item in spooled]
         _commit_keeping_values()
     except IntegrityError as exc:
-        # Another request stored the same content in this category a moment ago.
+        # Another request stored the same content in this category a moment ago: the unique index on
+        # (category, sha256) answers at flush() or at commit, whichever sees it first.
         db.session.rollback()
-        raise DuplicateUpload("This content was just uploaded to this category by someone else.") from exc
+        for item in spooled:
+            storage.discard(item.path)  # those not yet moved to their content address
+        raise DuplicateUpload(_taken_by_someone_else(category_id, name, spooled)) from exc
     for document in documents:
         enqueue_document(document.id)
     return documents
+
+
+def _taken_by_someone_else(category_id: int, name: str, spooled: list[_Spooled]) -> str:
+    """Name the file that won a race for the same content, now that its transaction is visible."""
+    earlier = db.session.execute(
+        select(Document.id, Document.filename).where(
+            Document.category_id == category_id, Document.sha256.in_([item.sha256 for item in spooled])
+        )
+    ).first()
+    db.session.rollback()
+    if earlier is None:
+        return f"This content was just uploaded to “{name}” by someone else."
+    return f"This content is already in “{name}” as “{earlier.filename}” (file #{earlier.id})."
 
 
 def _commit_keeping_values() -> None:
@@ -111,5 +144,7 @@ def _record(category: Category, item: _Spooled) -> Document:
 
 
 def _clean_filename(filename: str | None) -> str:
-    name = Path((filename or "").replace("\\", "/")).name.strip()
+    """Keep the name as the user wrote it (pages escape it, downloads make it safe for a header); only
+    control characters, which no one can read, become spaces, and the name is cut to the column's size."""
+    name = _CONTROL.sub(" ", filename or "").strip()
     return name[:255] or "workbook.xlsx"
