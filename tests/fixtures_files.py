@@ -197,17 +197,31 @@ def _ods_cell(value: object) -> str:
         attributes, shown = f'office:value-type="float" office:value="{value!r}"', value
     elif isinstance(value, dt.date):
         attributes, shown = f'office:value-type="date" office:date-value="{value.isoformat()}"', value
+    elif isinstance(value, OdsTime):
+        attributes, shown = f'office:value-type="time" office:time-value="{value.value}"', value.shown
     else:
         attributes, shown = 'office:value-type="string"', escape(str(value))
     return f"<table:table-cell {attributes}><text:p>{shown}</text:p></table:table-cell>"
 
 
-def ods_bytes(sheets: dict[str, list[list[object]]], *, prolog: str = "") -> bytes:
-    """Write a minimal OpenDocument spreadsheet by hand (what LibreOffice needs to open it)."""
+@dataclass(frozen=True)
+class OdsTime:
+    """An OpenDocument time cell: `value` as the file stores it (`PT288H00M00S`), `shown` as it displays."""
+
+    value: str
+    shown: str
+
+
+def ods_bytes(sheets: dict[str, list[list[object]]], *, prolog: str = "", spaced: bool = False) -> bytes:
+    """Write a minimal OpenDocument spreadsheet by hand (what LibreOffice needs to open it).
+
+    spaced: put line breaks and indentation between the elements, as KOffice writes them.
+    """
+    gap = "\n    " if spaced else ""
     tables = "".join(
         f'<table:table table:name="{escape(name)}">'
-        + "".join("<table:table-row>" + "".join(map(_ods_cell, row)) + "</table:table-row>" for row in rows)
-        + "</table:table>"
+        + "".join(f"{gap}<table:table-row>" + "".join(gap + _ods_cell(c) for c in row) + f"{gap}</table:table-row>" for row in rows)
+        + f"{gap}</table:table>"
         for name, rows in sheets.items()
     )
     content = (

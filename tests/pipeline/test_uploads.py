@@ -72,7 +72,8 @@ def test_same_content_twice_in_one_request_is_refused_whole(api, make_workbook, 
 
 def test_files_that_are_not_workbooks_are_refused_and_nothing_is_stored(api, make_workbook, app):
     api.create_category("asian_phones")
-    for filename, content in [("photo.png", b"\x89PNG\r\n\x1a\n" + bytes(64)), ("empty.xlsx", b""), ("page.xlsx", b"<html></html>")]:
+    image = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    for filename, content in [("photo.png", image), ("empty.xlsx", b""), ("page.xlsx", b"<html></html>")]:
         response = api.upload("asian_phones", ("good.xlsx", make_workbook()), (filename, content))
         assert response.status_code == 400, filename
         assert filename in response.json["error"]

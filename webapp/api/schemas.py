@@ -35,6 +35,14 @@ class CategoryListSchema(Schema):
     categories = fields.List(fields.Nested(CategorySchema))
 
 
+def _formulas(document) -> dict | None:
+    """Say how many formulas had no computed result in the file, and what became of them."""
+    facts = document.breakdown or {}
+    if not facts.get("formulas_without_value"):
+        return None
+    return {key: facts.get(key, 0) for key in ("formulas_without_value", "formulas_computed", "formulas_not_computed")}
+
+
 class DocumentSchema(Schema):
     """One uploaded file and where it is in processing."""
 
@@ -46,6 +54,15 @@ class DocumentSchema(Schema):
     error = fields.String(allow_none=True)
     searchable = fields.Boolean()
     url = fields.Function(lambda d: url_for("main.document", document_id=d.id))
+    reader = fields.Function(
+        lambda d: (d.breakdown or {}).get("reader"),
+        metadata={"type": "string", "nullable": True, "description": "the library that read the file"},
+    )
+    formulas = fields.Function(
+        _formulas,
+        metadata={"type": "object", "nullable": True,
+                  "description": "formula cells the writer never computed: how many, computed by the app, counting nothing"},
+    )
 
 
 class AcceptedDocumentSchema(Schema):

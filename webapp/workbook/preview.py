@@ -9,6 +9,7 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from webapp.workbook.cellref import column_letters
 from webapp.workbook.numbers import display_number, exact_decimal
+from webapp.workbook.written import duration_text, iso_duration
 
 MAX_SHEETS = 10
 MAX_ROWS = 20
@@ -97,5 +98,9 @@ def _cell(value: object) -> Cell:
         return Cell(value.isoformat(sep=" "))
     if isinstance(value, (dt.date, dt.time)):
         return Cell(value.isoformat())
+    if isinstance(value, dt.timedelta):
+        return Cell(duration_text(value))
     text = str(value)
+    if text.startswith(("P", "-P")) and (duration := iso_duration(text)) is not None:
+        return Cell(duration_text(duration))  # an OpenDocument time, which calamine hands over as text
     return Cell(text if len(text) <= MAX_CELL_CHARS else text[: MAX_CELL_CHARS - 1] + "…")
