@@ -27,6 +27,7 @@ _AMOUNT = (
 _AMOUNT_PARTS = re.compile(_AMOUNT)
 
 _SCIENTIFIC = re.compile(r"(?:\d+(?:\.\d+)?|\.\d+)[eE][+-]?\d+")
+_SCIENTIFIC_COMMA = re.compile(r"\d+,\d+[eE][+-]?\d+")  # how a decimal-comma locale exports 1500: 1,5E+3
 _POINT = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
 _PLAIN = re.compile(r"\d+(?:\.\d+)?|\.\d+")
 _COMMA = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+,\d+")
@@ -125,6 +126,8 @@ def _number(number: str, decimal_comma: bool, marked: bool) -> Decimal | None:
     if _SCIENTIFIC.fullmatch(number):
         return Decimal(number)
     if decimal_comma:
+        if _SCIENTIFIC_COMMA.fullmatch(number):
+            return Decimal(number.replace(",", "."))
         if _COMMA.fullmatch(number) or _GROUPED_COMMA.fullmatch(number):
             return _comma_decimal(number)
         return Decimal(number.replace(",", "")) if _POINT.fullmatch(number) else None
