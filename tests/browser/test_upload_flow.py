@@ -77,7 +77,7 @@ def test_each_refused_file_gets_its_own_message(page, worker, site, make_workboo
     book = make_workbook({"S": [[5]]})
     page.goto("/categories/eu_tabs")
     page.locator("#file").set_input_files([
-        chosen("notes.txt", b"just some words", "text/plain"),
+        chosen("notes.txt", bytes(range(256)), "application/octet-stream"),
         chosen("prices.xlsx", book),
     ])
     expect(page.locator('#uploads .upload[data-state="sent"]')).to_have_count(1)
