@@ -74,8 +74,9 @@ def test_two_workers_processing_the_same_document_at_once_count_it_once(api, cli
     doc = _upload(client, "phones", "a.xlsx", make_workbook({"S": [[7.5]]}))["id"]
     with app.app_context():  # a second job for the same document, as a duplicate delivery would make
         twin = queue.documents_queue().enqueue("webapp.jobs.process_document", doc)
-    # Both jobs claim, read the file, then wait 2 s: their counts land at the same moment.
-    workers.start(2, FAULT_INJECT="before_count:sleep=2")
+    # Both jobs claim, read the file, then wait 2 s: their counts land at the same moment. The lease outlasts
+    # the wait, so on a busy machine the sweeper does not hand the document to a third job meanwhile.
+    workers.start(2, FAULT_INJECT="before_count:sleep=2", PROCESSING_LEASE_SECONDS="30")
 
     def finished():
         jobs = [_job(app, doc), twin]
