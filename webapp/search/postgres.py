@@ -113,7 +113,8 @@ class PostgresSearch:
         params = {"q": websearch_query(query.text), "category_ids": list(query.category_ids or [])}
         filtered = query.category_ids is not None
         where = _MATCH + (_IN_CATEGORIES if filtered else "")
-        window = max(RANK_WINDOW, query.offset + query.per_page)
+        # A page past the window is empty, not a bigger window: a deep page must cost what page 1 costs.
+        window = RANK_WINDOW
         try:
             rows = db.session.execute(
                 text(f"""
