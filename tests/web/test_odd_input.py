@@ -61,12 +61,13 @@ CASES = {
     "page delete id digits": ("get", f"/documents/{TOO_MANY_DIGITS}/delete", {}, 404, "not found"),
     "dashboard page past bigint": ("get", "/?page=1000000000000000000", {}, 400, PAGE_MESSAGE),
     "search page 2**63-1": ("get", f"/search?q=widget&page={2**63 - 1}", {}, 400, PAGE_MESSAGE),
-    "search page digits": ("get", f"/search?q=widget&page={TOO_MANY_DIGITS}", {}, 400, PAGE_MESSAGE),
+    "search page underscores": ("get", "/search?q=widget&page=9_223_372_036_854_775_807", {}, 400, PAGE_MESSAGE),
     "search page NUL": ("get", "/search?q=widget&page=1%00", {}, 400, UNSTORABLE_MESSAGE),
     "api search page past bigint": ("get", "/api/search?q=widget&page=1000000000000000000", {}, 400, PAGE_MESSAGE),
     "api search page 2**63-1": ("get", f"/api/search?q=widget&page={2**63 - 1}", {}, 400, PAGE_MESSAGE),
-    "api search page zero": ("get", "/api/search?q=widget&page=0", {}, 400, PAGE_MESSAGE),
-    "api search page not a number": ("get", "/api/search?q=widget&page=two", {}, 400, PAGE_MESSAGE),
+    "api search page underscores": ("get", "/api/search?q=widget&page=1_000_000_000_000_000_000", {}, 400, PAGE_MESSAGE),
+    "api search page zero": ("get", "/api/search?q=widget&page=0", {}, 400, "greater than or equal to 1"),
+    "api search page not a number": ("get", "/api/search?q=widget&page=two", {}, 400, "Not a valid integer"),
 }
 
 

@@ -1,9 +1,10 @@
 """Marshmallow schemas: the API's contract, also the source of its OpenAPI document."""
 
 from flask import url_for
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from webapp.models import DocumentStatus
+from webapp.pagination import MAX_PAGE
 from webapp.workbook.numbers import display_number
 
 
@@ -111,7 +112,7 @@ class SearchQuerySchema(Schema):
     type = fields.String(load_default="")
     region = fields.String(load_default="")
     category = fields.String(load_default="")
-    page = fields.Integer(load_default=1)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class HitSchema(Schema):

@@ -12,7 +12,7 @@ from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
 from webapp.models import DocumentStatus
 from webapp.pagination import Pages, page_count
-from webapp.services.answers import categories, documents, health, snapshot_cache
+from webapp.services.answers import categories, documents, health, names, snapshot_cache
 from webapp.services.answers import dashboard as figures
 from webapp.services.pipeline import storage, uploads
 from webapp.workbook import preview
@@ -152,7 +152,7 @@ def document(document_id):
 def download(document_id):
     """Send back the original file as it was uploaded."""
     doc = document_or_404(document_id)
-    return send_file(storage.path_for(doc.sha256), as_attachment=True, download_name=doc.filename)
+    return send_file(storage.path_for(doc.sha256), as_attachment=True, download_name=names.shown(doc.filename))
 
 
 @bp.route("/healthz")
