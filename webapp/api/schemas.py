@@ -62,6 +62,16 @@ class AcceptedSchema(Schema):
     """Files accepted and queued."""
 
     documents = fields.List(fields.Nested(AcceptedDocumentSchema))
+    queue = fields.Function(
+        lambda a: "ok" if a.queue_available else "unavailable",
+        metadata={"type": "string", "enum": ["ok", "unavailable"],
+                  "description": "`unavailable`: the files are stored and stay `queued`; processing starts when the queue is back"},
+    )
+    message = fields.Function(
+        lambda a: "Stored and queued; processing has started." if a.queue_available
+        else "Stored and queued; processing starts when the queue is back (it is unavailable right now).",
+        metadata={"type": "string"},
+    )
 
 
 class DocumentListSchema(Schema):

@@ -135,9 +135,25 @@ def upload(name):
     except uploads.DuplicateUpload as exc:
         form.file.errors.append(str(exc))
         return _render_category(category, form, 409)
-    names = ", ".join(f"“{d.filename}”" for d in accepted)
-    flash(f"Uploaded {names}. Processing has started; this page updates by itself.", "success")
+    flash(_uploaded_message(accepted), "success" if accepted.queue_available else "warning")
     return redirect(url_for("main.category", name=category.name))
+
+
+# Flash messages travel in the session cookie, which browsers cap at 4 KB: a message names a few files
+# and counts the rest (200 long names made a 20 KB cookie, and the next request was refused with 431).
+NAMED_FILES = 3
+NAME_CHARS = 60
+
+
+def _uploaded_message(accepted: uploads.Accepted) -> str:
+    files = [d.filename if len(d.filename) <= NAME_CHARS else d.filename[: NAME_CHARS - 1] + "…" for d in accepted.documents]
+    named = ", ".join(f"“{name}”" for name in files[:NAMED_FILES])
+    uploaded = f"Uploaded {named}" if len(files) <= NAMED_FILES else (
+        f"Uploaded {len(files)} files: {named} and {len(files) - NAMED_FILES} more")
+    if accepted.queue_available:
+        return f"{uploaded}. Processing has started; this page updates by itself."
+    return (f"{uploaded}. They are safely stored and queued; processing starts when the queue is back "
+            "(it is unavailable right now). This page updates by itself.")
 
 
 @bp.route("/documents/<int:document_id>")

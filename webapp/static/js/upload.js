@@ -87,9 +87,16 @@
     xhr.onload = function () {
       if (xhr.status === 202) {
         entry.bar.value = 100;
-        var doc = JSON.parse(xhr.responseText).documents[0];
+        var answer = JSON.parse(xhr.responseText);
+        var doc = answer.documents[0];
         entry.item.setAttribute("data-document", String(doc.id));
-        settle(entry, "sent", "Uploaded. Waiting its turn to be processed…");
+        if (answer.queue === "unavailable") {
+          // Keep saying why it waits until its status moves on (the poll skips a status already shown).
+          entry.item.setAttribute("data-status", doc.status);
+          settle(entry, "sent", "Uploaded and safely stored. " + answer.message);
+        } else {
+          settle(entry, "sent", "Uploaded. Waiting its turn to be processed…");
+        }
         document.dispatchEvent(new CustomEvent("documents:changed", { detail: doc }));
       } else {
         settle(entry, "error", errorText(xhr));
