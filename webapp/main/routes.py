@@ -152,7 +152,8 @@ def _uploaded_message(accepted: uploads.Accepted) -> str:
         f"Uploaded {len(files)} files: {named} and {len(files) - NAMED_FILES} more")
     if accepted.queue_available:
         return f"{uploaded}. Processing has started; this page updates by itself."
-    return (f"{uploaded}. They are safely stored and queued; processing starts when the queue is back "
+    they = "It is" if len(files) == 1 else "They are"
+    return (f"{uploaded}. {they} safely stored and queued; processing starts when the queue is back "
             "(it is unavailable right now). This page updates by itself.")
 
 
