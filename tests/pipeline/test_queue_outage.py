@@ -29,7 +29,7 @@ def test_an_api_upload_says_the_queue_is_unavailable_and_stays_queued(without_qu
                            content_type="multipart/form-data")
     assert response.status_code == 202
     assert response.json["queue"] == "unavailable"
-    assert response.json["message"] == "Stored and queued; processing starts when the queue is back (it is unavailable right now)."
+    assert response.json["message"] == "Safely stored; processing starts when the queue is back (it is unavailable right now)."
     assert [d["status"] for d in response.json["documents"]] == ["queued"]
 
 

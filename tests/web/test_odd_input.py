@@ -32,6 +32,8 @@ CASES = {
                        UNSTORABLE_MESSAGE),
     "form file name NUL": ("post", "/categories/phones/upload",
                            {"data": _file("a\x00b.csv"), "content_type": "multipart/form-data"}, 400, UNSTORABLE_MESSAGE),
+    "form upload without a file part": ("post", "/categories/phones/upload", {"data": {}}, 400,
+                                        "Please choose at least one workbook"),
     "api path NUL": ("get", "/api/categories/%00", {}, 400, UNSTORABLE_MESSAGE),
     "api documents path NUL": ("get", "/api/categories/%00/documents", {}, 400, UNSTORABLE_MESSAGE),
     "api type NUL": ("get", "/api/types/%00/sum", {}, 400, UNSTORABLE_MESSAGE),

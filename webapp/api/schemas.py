@@ -68,8 +68,8 @@ class AcceptedSchema(Schema):
                   "description": "`unavailable`: the files are stored and stay `queued`; processing starts when the queue is back"},
     )
     message = fields.Function(
-        lambda a: "Stored and queued; processing has started." if a.queue_available
-        else "Stored and queued; processing starts when the queue is back (it is unavailable right now).",
+        lambda a: "Queued; processing has started." if a.queue_available
+        else "Safely stored; processing starts when the queue is back (it is unavailable right now).",
         metadata={"type": "string"},
     )
 

@@ -93,7 +93,7 @@
         if (answer.queue === "unavailable") {
           // Keep saying why it waits until its status moves on (the poll skips a status already shown).
           entry.item.setAttribute("data-status", doc.status);
-          settle(entry, "sent", "Uploaded and safely stored. " + answer.message);
+          settle(entry, "stored", "Uploaded. " + answer.message);
         } else {
           settle(entry, "sent", "Uploaded. Waiting its turn to be processed…");
         }
@@ -130,6 +130,8 @@
       var item = list.querySelector('[data-document="' + doc.id + '"]');
       if (!item || !PROGRESS[doc.status] || item.getAttribute("data-status") === doc.status) return;
       item.setAttribute("data-status", doc.status);
+      // Its wait for the queue is over once its status moves on.
+      if (item.getAttribute("data-state") === "stored") item.setAttribute("data-state", "sent");
       item.querySelector(".upload-message").textContent = PROGRESS[doc.status](doc);
     });
   });
