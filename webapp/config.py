@@ -30,10 +30,11 @@ class Config:
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 50)
     # What one request may ask: files in one upload, multipart parts (files and fields) werkzeug reads,
-    # and the size of one text field (a category name is 64 characters; nothing sends more than a few).
+    # and the size of one text field. werkzeug also holds each 64 KB piece of a file it reads to this
+    # limit, so it must stay well above 64 (a field here is a few hundred bytes at most).
     MAX_FILES_PER_UPLOAD = _int("MAX_FILES_PER_UPLOAD", 100)
     MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 250)
-    MAX_FORM_FIELD_KB = _int("MAX_FORM_FIELD_KB", 64)
+    MAX_FORM_FIELD_KB = _int("MAX_FORM_FIELD_KB", 500)
     # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (nginx in
     # docker-compose: 1). 0 believes none: `make run` faces clients directly, who could claim anything.
     PROXY_HOPS = _int("PROXY_HOPS", 0)
