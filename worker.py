@@ -1,13 +1,16 @@
 """RQ worker for the `documents` queue: sweeps stranded documents, then processes jobs."""
 
 import argparse
+import contextlib
 import logging
 import os
 import resource
 import signal
 
 from flask import current_app
-from rq import Worker
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from rq import Queue, Worker
 from rq.timeouts import JobTimeoutException
 
 from webapp import broker, create_app
@@ -68,12 +71,75 @@ def fail_document_on_timeout(job, exc_type, exc_value, traceback) -> bool:
     return True
 
 
+_REDIS_AWAY = (RedisConnectionError, RedisTimeoutError)
+
+
+class WatchedQueue(Queue):
+    """The documents queue as a worker reads it: a read that finds Redis away is remembered, so the worker
+    sweeps the moment Redis answers again (uploads made meanwhile were stored with no job)."""
+
+    redis_was_away = False
+
+    @classmethod
+    def dequeue_any(cls, *args, **kwargs):  # noqa: D102 - RQ hook, the worker's blocking read
+        try:
+            return super().dequeue_any(*args, **kwargs)
+        except _REDIS_AWAY:
+            WatchedQueue.redis_was_away = True
+            raise
+
+
 class SweepingWorker(DocumentWorker):
-    """Also puts stranded documents back on their way, between jobs, once per sweep interval."""
+    """Also puts stranded documents back on their way: between jobs once per sweep interval, and at once
+    when Redis returns from an outage. An outage never stops it: it waits in its read loop for Redis."""
+
+    queue_class = WatchedQueue
+    # RQ retries a lost Redis with waits doubling up to a minute: after a 20 s outage it could take half
+    # a minute more to notice Redis was back. Uploads made meanwhile wait for that, so try every 2 s.
+    max_connection_wait_time = 2.0
 
     def run_maintenance_tasks(self):  # noqa: D102 - RQ hook, runs in the worker process between jobs
-        super().run_maintenance_tasks()
-        sweeper.sweep()
+        with _through_outage():
+            super().run_maintenance_tasks()
+            sweeper.sweep()
+
+    def heartbeat(self, timeout=None, pipeline=None):  # noqa: D102 - RQ hook, the first call of every read attempt
+        with _through_outage():
+            super().heartbeat(timeout, pipeline)
+            if pipeline is None and WatchedQueue.redis_was_away:
+                WatchedQueue.redis_was_away = False
+                log.info("job=sweep reason=redis-back")
+                sweeper.sweep(take_turns=False, grace_seconds=0)
+
+    # Outside its read loop RQ stops the worker on any Redis error: these calls wait for the next read instead.
+
+    def check_for_suspension(self, burst):  # noqa: D102 - RQ hook
+        with _through_outage():
+            super().check_for_suspension(burst)
+
+    def set_state(self, state, pipeline=None):  # noqa: D102 - RQ hook
+        with _through_outage():
+            super().set_state(state, pipeline)
+
+    def execute_job(self, job, queue):  # noqa: D102 - RQ hook
+        with _through_outage():
+            return super().execute_job(job, queue)
+        # Redis went away while the job ran. Its document's state is in PostgreSQL (counted at most once,
+        # or resumed by the sweeper); RQ finds the job's stale record itself once Redis is back.
+        if self.horse_pid:
+            self.wait_for_horse()
+            self._horse_pid = 0
+
+
+@contextlib.contextmanager
+def _through_outage():
+    """Remember, rather than raise, that Redis is away: the worker's next read waits for it to return."""
+    try:
+        yield
+    except _REDIS_AWAY as exc:
+        if not WatchedQueue.redis_was_away:
+            log.warning("worker state=redis-away reason=%r", str(exc))
+        WatchedQueue.redis_was_away = True
 
 
 def main() -> None:
@@ -85,10 +151,10 @@ def main() -> None:
     with app.app_context():
         # Forked work horses must open their own database connections.
         os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
-        sweeper.sweep(take_turns=False)
+        sweeper.sweep(take_turns=False, grace_seconds=0)
         interval = app.config["SWEEP_INTERVAL_SECONDS"]
         worker = SweepingWorker(
-            [queue.documents_queue()],
+            [queue.QUEUE_NAME],  # by name: the worker reads it as a WatchedQueue
             connection=broker.connection(),
             exception_handlers=[fail_document_on_timeout],
             # RQ runs maintenance between jobs and after each idle wait of worker_ttl - 15 seconds.

@@ -203,7 +203,8 @@ def _hot_category(app, increments: int) -> dict:
     with app.app_context():
         db.session.execute(text("TRUNCATE documents, categories RESTART IDENTITY CASCADE"))
         category_id = db.session.execute(text(
-            "INSERT INTO categories (name, region, type) VALUES ('hot', 'Bench', 'bench') RETURNING id"
+            "INSERT INTO categories (name, name_key, region, region_key, type, type_key) "
+            "VALUES ('hot', 'hot', 'Bench', 'bench', 'bench', 'bench') RETURNING id"
         )).scalar()
         db.session.commit()
 

@@ -4,6 +4,7 @@ import logging
 import secrets
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import Config
 
@@ -15,9 +16,12 @@ def create_app(config: Config | None = None) -> Flask:
     _require_settings(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from webapp import cli, errors
+    from webapp import cli, errors, input_guard
     from webapp.extensions import api, csrf, db, migrate
 
+    _trust_proxies(app)
+    # Before CSRF and the blueprints: odd input gets its own message, and every route the id converter.
+    input_guard.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
@@ -40,6 +44,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(docs_assets)
     csrf.exempt(api_bp)
     api.register_blueprint(api_bp)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Read the client's address, scheme and host from the X-Forwarded-* headers of our own proxies only."""
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
 
 def _require_settings(app: Flask) -> None:

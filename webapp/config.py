@@ -29,6 +29,15 @@ class Config:
     ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "documents")
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 50)
+    # What one request may ask: files in one upload, multipart parts (files and fields) werkzeug reads,
+    # and the size of one text field. werkzeug also holds each 64 KB piece of a file it reads to this
+    # limit, so it must stay well above 64 (a field here is a few hundred bytes at most).
+    MAX_FILES_PER_UPLOAD = _int("MAX_FILES_PER_UPLOAD", 100)
+    MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 250)
+    MAX_FORM_FIELD_KB = _int("MAX_FORM_FIELD_KB", 500)
+    # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (nginx in
+    # docker-compose: 1). 0 believes none: `make run` faces clients directly, who could claim anything.
+    PROXY_HOPS = _int("PROXY_HOPS", 0)
     # Uncompressed bytes a workbook may declare before we refuse it as a zip bomb.
     MAX_UNZIPPED_MB = _int("MAX_UNZIPPED_MB", 500)
     # Largest workbook the worker reads, in cells and in sheets; each refusal names its limit.
@@ -72,6 +81,10 @@ class Config:
     @property
     def MAX_CONTENT_LENGTH(self) -> int:  # noqa: N802 - Flask reads this name
         return self.MAX_UPLOAD_MB * 1024 * 1024
+
+    @property
+    def MAX_FORM_MEMORY_SIZE(self) -> int:  # noqa: N802 - Flask reads this name
+        return self.MAX_FORM_FIELD_KB * 1024
 
 
 class TestConfig(Config):

@@ -1,6 +1,6 @@
 """Error responses: JSON `{"error": …}` under /api, friendly pages elsewhere."""
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 
@@ -16,15 +16,23 @@ def _wants_json() -> bool:
 def plain_message(error: HTTPException) -> str:
     """Return a message a non-technical user can act on."""
     if isinstance(error, RequestEntityTooLarge):
-        from flask import current_app
-
-        return f"This upload is larger than the {current_app.config['MAX_UPLOAD_MB']} MB limit."
+        return _too_large_message()
     data = getattr(error, "data", None) or {}
     if data.get("messages"):
         return _flatten(data["messages"])
     if data.get("message"):
         return str(data["message"])
     return error.description or error.name
+
+
+def _too_large_message() -> str:
+    """Say which limit a request passed: werkzeug raises the same error for its size, parts and fields."""
+    config = current_app.config
+    length = request.content_length
+    if length is None or length > config["MAX_CONTENT_LENGTH"]:
+        return f"This upload is larger than the {config['MAX_UPLOAD_MB']} MB limit."
+    return (f"This form has too many parts or a field that is too long. "
+            f"Upload at most {config['MAX_FILES_PER_UPLOAD']} files at once.")
 
 
 def _flatten(messages: dict | list | str, prefix: str = "") -> str:

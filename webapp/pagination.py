@@ -2,6 +2,10 @@
 
 from dataclasses import dataclass
 
+# The deepest page any listing offers; a page number past it is refused (webapp/input_guard.py), so an
+# offset can never overflow PostgreSQL's bigint. Searches stop ranking long before it anyway.
+MAX_PAGE = 10_000
+
 
 @dataclass(frozen=True)
 class Pages:

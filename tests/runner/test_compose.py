@@ -122,3 +122,23 @@ def test_image_installs_requirements_and_runs_as_a_non_root_user():
     assert users and users[-1] not in ("root", "0")
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".env", ".venv", ".git"} <= set(ignored)
+
+
+def test_nginx_is_the_only_way_in_and_runs_the_repositorys_configuration(compose):
+    services = compose["services"]
+    nginx = services["nginx"]
+    assert nginx["image"].startswith("nginx:")
+    assert nginx["ports"] == ["${PORT:-8000}:80"]
+    assert [name for name, service in services.items() if "ports" in service] == ["nginx"]
+    assert nginx["depends_on"]["web"]["condition"] == "service_healthy"
+    mounts = dict(entry.split(":")[:2] for entry in nginx["volumes"])
+    template = ROOT / "deploy" / "nginx" / "default.conf.template"
+    assert mounts["./deploy/nginx/default.conf.template"] == "/etc/nginx/templates/default.conf.template"
+    environment, web = _environment(nginx), _environment(services["web"])
+    # The image fills in every ${NAME} the template uses from this environment, and nothing else.
+    assert set(re.findall(r"\$\{(\w+)\}", template.read_text())) == set(environment)
+    assert mounts["./webapp/static"] == environment["STATIC_ROOT"]
+    assert environment["MAX_UPLOAD_MB"] == web["MAX_UPLOAD_MB"], "nginx must refuse exactly what the app refuses"
+    assert environment["APP_UPSTREAM"] == "web:8000" and "0.0.0.0:8000" in services["web"]["command"]
+    assert web["PROXY_HOPS"] == "1"
+    assert "PROXY_HOPS" not in _environment(services["worker"])

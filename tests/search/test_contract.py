@@ -182,7 +182,8 @@ def test_find_regions_with_file_counts(client, library):
     assert page.status_code == 200 and b"Asia" in page.data and b"Europe" in page.data
 
 
-@pytest.mark.parametrize("query", ['"unclosed', "(((", "-", "|", "a | | b", '" -"|||', "*", "~2", "\\", "\x00", "é" * 400])
+# A NUL character is refused before any search sees it (400, tests/web/test_odd_input.py).
+@pytest.mark.parametrize("query", ['"unclosed', "(((", "-", "|", "a | | b", '" -"|||', "*", "~2", "\\", "é" * 400])
 def test_any_input_answers_without_error(client, library, query):
     assert client.get("/api/search", query_string={"q": query}).status_code == 200
     assert client.get("/search", query_string={"q": query}).status_code == 200

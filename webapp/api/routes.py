@@ -79,7 +79,7 @@ def upload_files(_files, name):
         abort(400, message=str(exc))
     except uploads.DuplicateUpload as exc:
         abort(409, message=str(exc))
-    return {"documents": accepted}
+    return accepted
 
 
 @bp.route("/categories/<name>/documents", methods=["GET"])

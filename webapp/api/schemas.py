@@ -1,9 +1,10 @@
 """Marshmallow schemas: the API's contract, also the source of its OpenAPI document."""
 
 from flask import url_for
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from webapp.models import DocumentStatus
+from webapp.pagination import MAX_PAGE
 from webapp.workbook.numbers import display_number
 
 
@@ -78,6 +79,16 @@ class AcceptedSchema(Schema):
     """Files accepted and queued."""
 
     documents = fields.List(fields.Nested(AcceptedDocumentSchema))
+    queue = fields.Function(
+        lambda a: "ok" if a.queue_available else "unavailable",
+        metadata={"type": "string", "enum": ["ok", "unavailable"],
+                  "description": "`unavailable`: the files are stored and stay `queued`; processing starts when the queue is back"},
+    )
+    message = fields.Function(
+        lambda a: "Queued; processing has started." if a.queue_available
+        else "Safely stored; processing starts when the queue is back (it is unavailable right now).",
+        metadata={"type": "string"},
+    )
 
 
 class DocumentListSchema(Schema):
@@ -128,7 +139,7 @@ class SearchQuerySchema(Schema):
     type = fields.String(load_default="")
     region = fields.String(load_default="")
     category = fields.String(load_default="")
-    page = fields.Integer(load_default=1)
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class HitSchema(Schema):

@@ -3,10 +3,18 @@
 from flask import Blueprint
 
 from webapp.models import DocumentStatus
+from webapp.services.answers import names
 
 bp = Blueprint("main", __name__)
 # Templates compare statuses by name, not by spelling them out.
 bp.add_app_template_global(DocumentStatus, "DocumentStatus")
+
+
+@bp.record_once
+def _show_text_safely(state) -> None:
+    # Every value a page prints goes through here: file names are kept as written, but a direction
+    # override in one must not show `x\u202egnp.csv` as "xvsc.png". Set before any template compiles.
+    state.app.jinja_env.finalize = names.shown
 
 from webapp.main import routes  # noqa: E402,F401
 

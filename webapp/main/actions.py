@@ -24,11 +24,15 @@ def retry_document(document_id):
     """Queue a failed document again."""
     _require_token()
     try:
-        document = resubmit.retry_document(document_id)
+        document, queued = resubmit.retry_document(document_id)
     except resubmit.NotRetryable as exc:
         flash(str(exc), "error")
         return _back_to(document_id)
-    flash(f"“{document.filename}” is queued again.", "success")
+    if queued:
+        flash(f"“{document.filename}” is queued again.", "success")
+    else:
+        flash(f"“{document.filename}” is queued again; processing starts when the queue is back "
+              "(it is unavailable right now).", "warning")
     return _back_to(document_id)
 
 

@@ -12,7 +12,7 @@ from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
 from webapp.models import DocumentStatus
 from webapp.pagination import Pages, page_count
-from webapp.services.answers import categories, documents, health, snapshot_cache
+from webapp.services.answers import categories, documents, health, names, snapshot_cache
 from webapp.services.answers import dashboard as figures
 from webapp.services.pipeline import storage, uploads
 from webapp.workbook import preview
@@ -126,7 +126,7 @@ def upload(name):
     form = UploadForm()
     if not form.validate_on_submit():
         return _render_category(category, form, 400)
-    incoming = [uploads.IncomingFile.from_part(f) for f in form.file.data if f and f.filename]
+    incoming = [uploads.IncomingFile.from_part(f) for f in form.file.data or [] if f and f.filename]
     try:
         accepted = uploads.accept_uploads(category, incoming)
     except RefusedUpload as exc:
@@ -135,9 +135,26 @@ def upload(name):
     except uploads.DuplicateUpload as exc:
         form.file.errors.append(str(exc))
         return _render_category(category, form, 409)
-    names = ", ".join(f"“{d.filename}”" for d in accepted)
-    flash(f"Uploaded {names}. Processing has started; this page updates by itself.", "success")
+    flash(_uploaded_message(accepted), "success" if accepted.queue_available else "warning")
     return redirect(url_for("main.category", name=category.name))
+
+
+# Flash messages travel in the session cookie, which browsers cap at 4 KB: a message names a few files
+# and counts the rest (200 long names made a 20 KB cookie, and the next request was refused with 431).
+NAMED_FILES = 3
+NAME_CHARS = 60
+
+
+def _uploaded_message(accepted: uploads.Accepted) -> str:
+    files = [d.filename if len(d.filename) <= NAME_CHARS else d.filename[: NAME_CHARS - 1] + "…" for d in accepted.documents]
+    named = ", ".join(f"“{name}”" for name in files[:NAMED_FILES])
+    uploaded = f"Uploaded {named}" if len(files) <= NAMED_FILES else (
+        f"Uploaded {len(files)} files: {named} and {len(files) - NAMED_FILES} more")
+    if accepted.queue_available:
+        return f"{uploaded}. Processing has started; this page updates by itself."
+    they = "It is" if len(files) == 1 else "They are"
+    return (f"{uploaded}. {they} safely stored and queued; processing starts when the queue is back "
+            "(it is unavailable right now). This page updates by itself.")
 
 
 @bp.route("/documents/<int:document_id>")
@@ -152,7 +169,7 @@ def document(document_id):
 def download(document_id):
     """Send back the original file as it was uploaded."""
     doc = document_or_404(document_id)
-    name = documents.download_name(doc.filename)
+    name = documents.download_name(names.shown(doc.filename))
     return send_file(storage.path_for(doc.sha256), as_attachment=True, download_name=name)
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Index, Numeric, String, func, text
+from sqlalchemy import Index, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp.extensions import db
@@ -17,12 +17,17 @@ class Category(db.Model):
     """A named bucket of workbooks with an exact running total."""
 
     __tablename__ = "categories"
-    __table_args__ = (Index("uq_categories_lower_name", func.lower(text("name")), unique=True),)
+    __table_args__ = (Index("uq_categories_name_key", "name_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(NAME_MAX))
-    region: Mapped[str] = mapped_column(String(REGION_MAX), index=True)
-    type: Mapped[str] = mapped_column(String(TYPE_MAX), index=True)
+    region: Mapped[str] = mapped_column(String(REGION_MAX))
+    type: Mapped[str] = mapped_column(String(TYPE_MAX))
+    # The forms names are compared in (services/answers/names.py: NFC, case-folded), computed once
+    # in Python: PostgreSQL's lower() disagrees with Python's on letters such as İ and Σ.
+    name_key: Mapped[str] = mapped_column(Text)
+    region_key: Mapped[str] = mapped_column(Text, index=True)
+    type_key: Mapped[str] = mapped_column(Text, index=True)
     # Unconstrained NUMERIC: exact decimals of any scale, never floats.
     total: Mapped[Decimal] = mapped_column(Numeric, server_default="0")
     documents: Mapped[int] = mapped_column(server_default="0")

@@ -113,7 +113,8 @@ class PostgresSearch:
         params = {"q": websearch_query(query.text), "category_ids": list(query.category_ids or [])}
         filtered = query.category_ids is not None
         where = _MATCH + (_IN_CATEGORIES if filtered else "")
-        window = max(RANK_WINDOW, query.offset + query.per_page)
+        # A page past the window is empty rather than a wider window: a deep page costs what page 1 costs.
+        window = max(RANK_WINDOW, query.per_page)
         try:
             rows = db.session.execute(
                 text(f"""
@@ -121,7 +122,8 @@ class PostgresSearch:
                       FROM ({_NEWEST_IN_CATEGORIES if filtered else _NEWEST}) recent
                      ORDER BY rank DESC, id DESC LIMIT :limit OFFSET :offset
                 """),
-                {**params, "window": window + 1, "limit": query.per_page, "offset": query.offset},
+                {**params, "window": window + 1, "limit": max(0, min(query.per_page, window - query.offset)),
+                 "offset": query.offset},
             ).all()
             matches = rows[0][1] if rows else self._count(where, params, window + 1)
         except OperationalError as exc:

@@ -9,11 +9,14 @@ from sqlalchemy.exc import IntegrityError
 from webapp.extensions import db
 from webapp.models import Category, Document, DocumentStatus
 from webapp.models.category import NAME_MAX, REGION_MAX, TYPE_MAX
-from webapp.services.answers import snapshot_cache
+from webapp.services.answers import names, snapshot_cache
 
 PENDING = (DocumentStatus.QUEUED.value, DocumentStatus.PROCESSING.value)
 _LIMITS = {"name": NAME_MAX, "region": REGION_MAX, "type": TYPE_MAX}
 _LABELS = {"name": "Name", "region": "Region", "type": "Type"}
+# Name and type are path segments (/categories/<name>, /api/types/<type>/sum); a region never is.
+_IN_PATHS = ("name", "type")
+_KEYS = {"region": Category.region_key, "type": Category.type_key}
 _LISTED = (Category.id, Category.name, Category.region, Category.type, Category.total, Category.documents)
 
 
@@ -41,17 +44,20 @@ class Group:
 
 
 def validate(fields: dict[str, object]) -> dict[str, str]:
-    """Return cleaned name, region and type, or raise InvalidCategory naming each bad field."""
+    """Return name, region and type as they are kept (trimmed, NFC), or raise InvalidCategory naming each bad field."""
     cleaned, errors = {}, {}
     for field, limit in _LIMITS.items():
         value = fields.get(field)
-        value = value.strip() if isinstance(value, str) else ""
+        value = names.spelling(value) if isinstance(value, str) else ""
+        reason = names.unusable(value)
         if not value:
             errors[field] = f"{_LABELS[field]} is required."
         elif len(value) > limit:
             errors[field] = f"{_LABELS[field]} must be at most {limit} characters."
-        elif field == "name" and "/" in value:
-            errors[field] = "Name cannot contain “/”."
+        elif reason:
+            errors[field] = f"{_LABELS[field]} {reason}"
+        elif field in _IN_PATHS and "/" in value:
+            errors[field] = f"{_LABELS[field]} cannot contain “/”."
         cleaned[field] = value
     if errors:
         raise InvalidCategory(errors)
@@ -63,10 +69,11 @@ def create_category(name: str, region: str, type: str) -> Category:
     fields = validate({"name": name, "region": region, "type": type})
     if find_category(fields["name"]) is not None:
         raise CategoryExists(f"A category named “{fields['name']}” already exists.")
+    region, type = _existing_spelling(Category.region, fields["region"]), _existing_spelling(Category.type, fields["type"])
     category = Category(
-        name=fields["name"],
-        region=_existing_spelling(Category.region, fields["region"]),
-        type=_existing_spelling(Category.type, fields["type"]),
+        name=fields["name"], name_key=names.key(fields["name"]),
+        region=region, region_key=names.key(region),
+        type=type, type_key=names.key(type),
     )
     db.session.add(category)
     try:
@@ -78,19 +85,19 @@ def create_category(name: str, region: str, type: str) -> Category:
 
 
 def _existing_spelling(column, value: str) -> str:
-    known = db.session.scalar(select(column).where(func.lower(column) == value.lower()).limit(1))
+    known = db.session.scalar(select(column).where(_KEYS[column.key] == names.key(value)).limit(1))
     return known or value
 
 
 def find_category(name: str) -> Category | None:
     """Return the category with this name, matching letter case loosely."""
-    return db.session.scalar(select(Category).where(func.lower(Category.name) == name.strip().lower()))
+    return db.session.scalar(select(Category).where(Category.name_key == names.key(name)))
 
 
 def list_categories(type: str = "", region: str = "", limit: int | None = None, offset: int = 0) -> list[Row]:
     """Return categories (id, name, region, type, total, documents) by name: all, or of one type and/or region."""
     # Plain rows, not ORM objects: the dashboard lists many of them, and ORM objects cost ~5×.
-    query = _of_type_and_region(select(*_LISTED), type, region).order_by(func.lower(Category.name), Category.id)
+    query = _of_type_and_region(select(*_LISTED), type, region).order_by(Category.name_key, Category.id)
     return list(db.session.execute(query.limit(limit).offset(offset)))
 
 
@@ -101,9 +108,9 @@ def count_categories(type: str = "", region: str = "") -> int:
 
 def _of_type_and_region(query, type: str, region: str):
     if type:
-        query = query.where(func.lower(Category.type) == type.strip().lower())
+        query = query.where(Category.type_key == names.key(type))
     if region:
-        query = query.where(func.lower(Category.region) == region.strip().lower())
+        query = query.where(Category.region_key == names.key(region))
     return query
 
 
@@ -115,7 +122,7 @@ def filter_choices() -> dict[str, list[str]]:
 def _filter_choices() -> dict[str, list[str]]:
     rows = db.session.execute(select(Category.name, Category.region, Category.type)).all()
     return {
-        key: sorted({row[i] for row in rows}, key=str.lower)
+        key: sorted({row[i] for row in rows}, key=names.key)
         for i, key in enumerate(("category", "region", "type"))
     }
 
@@ -136,18 +143,20 @@ _WAITING = f"""
     SELECT category_id, count(*) AS files FROM documents
      WHERE status IN ({", ".join(f"'{status}'" for status in PENDING)}) GROUP BY category_id
 """
-# Both groupings in one pass over the categories: the dashboard shows them side by side.
+# Both groupings in one pass over the categories: the dashboard shows them side by side. Grouped by
+# key and shown with the first spelling (a new category reuses it, so there is only one).
 _TOTALS_BY_TYPE_AND_REGION = text(f"""
-    SELECT CASE WHEN GROUPING(c.type) = 0 THEN 'type' ELSE 'region' END, coalesce(c.type, c.region),
+    SELECT CASE WHEN GROUPING(c.type_key) = 0 THEN 'type' ELSE 'region' END,
+           CASE WHEN GROUPING(c.type_key) = 0 THEN min(c.type) ELSE min(c.region) END,
            sum(c.total), sum(c.documents), coalesce(sum(w.files), 0), count(*)
       FROM categories c LEFT JOIN ({_WAITING}) w ON w.category_id = c.id
-     GROUP BY GROUPING SETS ((c.type), (c.region))
-     ORDER BY 1, lower(coalesce(c.type, c.region))
+     GROUP BY GROUPING SETS ((c.type_key), (c.region_key))
+     ORDER BY 1, coalesce(c.type_key, c.region_key)
 """)
 _TYPE_TOTAL = text(f"""
     SELECT min(c.type), sum(c.total), sum(c.documents), coalesce(sum(w.files), 0), count(*)
       FROM categories c LEFT JOIN ({_WAITING}) w ON w.category_id = c.id
-     WHERE lower(c.type) = lower(:type)
+     WHERE c.type_key = :type_key
 """)
 
 
@@ -164,10 +173,10 @@ def totals_by_type_and_region() -> tuple[list[Group], list[Group]]:
 
 
 def _type_total(type: str) -> Group | None:
-    key, total, documents, pending, count = db.session.execute(_TYPE_TOTAL, {"type": type.strip()}).one()
+    key, total, documents, pending, count = db.session.execute(_TYPE_TOTAL, {"type_key": names.key(type)}).one()
     return _group(key, total, documents, pending, count) if count else None
 
 
 def sum_type(type: str) -> Group | None:
     """Return the exact sum of all counted files in categories of this type, or None if no category has it."""
-    return snapshot_cache.cached(("sum_type", type.strip().lower()), lambda: _type_total(type))
+    return snapshot_cache.cached(("sum_type", names.key(type)), lambda: _type_total(type))

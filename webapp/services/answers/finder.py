@@ -5,12 +5,12 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from webapp import search
 from webapp.extensions import db
 from webapp.models import Category, Document
-from webapp.services.answers import snapshot_cache
+from webapp.services.answers import names, snapshot_cache
 
 MAX_QUERY_CHARS = 500
 # find_regions counts at most this many files per region and shows "100+" past it: the answer is
@@ -147,9 +147,10 @@ def _results(hits: list[search.SearchHit]) -> list[Result]:
 
 def _filtered_category_ids(filters: Filters) -> tuple[int, ...]:
     query = select(Category.id)
-    for column, value in ((Category.type, filters.type), (Category.region, filters.region), (Category.name, filters.category)):
+    keys = ((Category.type_key, filters.type), (Category.region_key, filters.region), (Category.name_key, filters.category))
+    for column, value in keys:
         if value:
-            query = query.where(func.lower(column) == value.strip().lower())
+            query = query.where(column == names.key(value))
     return tuple(db.session.scalars(query))
 
 
@@ -166,5 +167,5 @@ def _find_regions(term: str) -> list[RegionMatch]:
     files = search.matching_groups(term, regions, REGION_COUNT_CAP)
     return [
         RegionMatch(region, min(files[region], REGION_COUNT_CAP), files[region] > REGION_COUNT_CAP)
-        for region in sorted(files, key=str.lower)
+        for region in sorted(files, key=names.key)
     ]

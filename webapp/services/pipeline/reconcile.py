@@ -17,7 +17,7 @@ _DIFFERENCES = text("""
               FROM documents WHERE counted_at IS NOT NULL GROUP BY category_id) s
         ON s.category_id = c.id
      WHERE c.total <> coalesce(s.total, 0) OR c.documents <> coalesce(s.documents, 0)
-     ORDER BY lower(c.name)
+     ORDER BY c.name_key
 """)
 # Locking every category first makes a concurrent count wait before its increment; its document change
 # is not yet visible to the sums read next, so it adds onto the repaired total afterwards.

@@ -11,8 +11,9 @@ class NotRetryable(Exception):
     """Only failed documents can be retried."""
 
 
-def retry_document(document_id: int) -> Document:
-    """Send a failed document back to the queue for another try."""
+def retry_document(document_id: int) -> tuple[Document, bool]:
+    """Send a failed document back to the queue for another try; say whether Redis took the job now
+    (if not, it stays queued and the sweeper sends it once Redis is back)."""
     # Lock only the document row: its category is joined in, and PostgreSQL refuses to lock an outer join.
     document = db.session.get(Document, document_id, with_for_update={"of": Document})
     if document is None or document.status != DocumentStatus.FAILED:
@@ -21,8 +22,7 @@ def retry_document(document_id: int) -> Document:
     document.status, document.error, document.attempts = DocumentStatus.QUEUED, None, 0
     document.updated_at = func.now()
     db.session.commit()
-    enqueue_document(document.id)
-    return document
+    return document, enqueue_document(document.id)
 
 
 # Statements spell DocumentStatus values as SQL literals, so they read as the table stores them.

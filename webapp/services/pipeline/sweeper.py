@@ -43,14 +43,19 @@ def catch_up_index() -> int:
     return sum(search.index_document_quietly(document_id) for document_id in ids)
 
 
-def sweep(take_turns: bool = True) -> int:
-    """Resume stranded documents (one worker per interval when taking turns); never raise, return how many."""
+def sweep(take_turns: bool = True, grace_seconds: int | None = None) -> int:
+    """Resume stranded documents (one worker per interval when taking turns); never raise, return how many.
+
+    Documents queued less than `grace_seconds` ago (default: one interval) are left to the job their
+    upload queued. A worker that starts, or finds Redis back after an outage, passes 0: uploads made
+    while Redis was away have no job at all, and a duplicate job is harmless (counted at most once).
+    """
     interval = current_app.config["SWEEP_INTERVAL_SECONDS"]
     try:
         # Whoever sweeps holds the turn for one interval; a worker that must sweep (on start) takes it anyway.
         if not connection().set(_TURN_KEY, "1", nx=take_turns, ex=interval):
             return 0
-        return resume_documents(grace_seconds=interval)
+        return resume_documents(grace_seconds=interval if grace_seconds is None else grace_seconds)
     except Exception as exc:  # noqa: BLE001 - a sweep runs inside the worker loop and must never stop it
         log.warning("job=sweep state=failed reason=%r", str(exc))
         return 0

@@ -46,6 +46,15 @@ class IncomingFile:
 
 
 @dataclass
+class Accepted:
+    """Files stored and recorded as queued. When Redis was away they have no job yet: they stay queued
+    and the worker's sweeper sends them on as soon as Redis is back."""
+
+    documents: list[Document]
+    queue_available: bool
+
+
+@dataclass
 class _Spooled:
     filename: str
     path: Path
@@ -53,10 +62,11 @@ class _Spooled:
     size: int
 
 
-def accept_uploads(category: Category, files: list[IncomingFile]) -> list[Document]:
+def accept_uploads(category: Category, files: list[IncomingFile]) -> Accepted:
     """Store and queue every file, or refuse them all with the first reason (nothing is kept)."""
     if not files:
         raise RefusedUpload("Please choose at least one workbook to upload.")
+    _refuse_too_many(files)
     spooled: list[_Spooled] = []
     try:
         for incoming in files:
@@ -77,9 +87,20 @@ def accept_uploads(category: Category, files: list[IncomingFile]) -> list[Docume
         for item in spooled:
             storage.discard(item.path)  # those not yet moved to their content address
         raise DuplicateUpload(_taken_by_someone_else(category_id, name, spooled)) from exc
-    for document in documents:
-        enqueue_document(document.id)
-    return documents
+    return Accepted(documents, _enqueue_all(documents))
+
+
+def _refuse_too_many(files: list[IncomingFile]) -> None:
+    limit = current_app.config["MAX_FILES_PER_UPLOAD"]
+    if len(files) > limit:
+        raise RefusedUpload(f"You can upload at most {limit} files at once; this upload has {len(files)}. "
+                            "Please upload them in smaller groups.")
+
+
+def _enqueue_all(documents: list[Document]) -> bool:
+    """Queue each document; after the first that finds Redis away, leave the rest to the sweeper too
+    (each try could wait for a connection timeout). Return whether all were queued."""
+    return all(enqueue_document(document.id) for document in documents)
 
 
 def _taken_by_someone_else(category_id: int, name: str, spooled: list[_Spooled]) -> str:

@@ -31,10 +31,15 @@
     });
   }
 
+  // File names are kept as written; a direction override in one must not reorder what is read out.
+  function shown(name) {
+    return name.replace(/[\u202a-\u202e\u2066-\u2069]/g, "");
+  }
+
   function announce(docs) {
     if (!announcer) return;
     var parts = docs.filter(function (d) { return d.status === "done" || d.status === "failed"; }).map(function (d) {
-      return d.status === "done" ? d.filename + " is done: " + d.total : d.filename + " failed: " + (d.error || "");
+      return d.status === "done" ? shown(d.filename) + " is done: " + d.total : shown(d.filename) + " failed: " + (d.error || "");
     });
     if (parts.length) announcer.textContent = parts.join(". ");
   }

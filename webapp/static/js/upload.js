@@ -87,9 +87,16 @@
     xhr.onload = function () {
       if (xhr.status === 202) {
         entry.bar.value = 100;
-        var doc = JSON.parse(xhr.responseText).documents[0];
+        var answer = JSON.parse(xhr.responseText);
+        var doc = answer.documents[0];
         entry.item.setAttribute("data-document", String(doc.id));
-        settle(entry, "sent", "Uploaded. Waiting its turn to be processed…");
+        if (answer.queue === "unavailable") {
+          // Keep saying why it waits until its status moves on (the poll skips a status already shown).
+          entry.item.setAttribute("data-status", doc.status);
+          settle(entry, "stored", "Uploaded. " + answer.message);
+        } else {
+          settle(entry, "sent", "Uploaded. Waiting its turn to be processed…");
+        }
         document.dispatchEvent(new CustomEvent("documents:changed", { detail: doc }));
       } else {
         settle(entry, "error", errorText(xhr));
@@ -123,6 +130,8 @@
       var item = list.querySelector('[data-document="' + doc.id + '"]');
       if (!item || !PROGRESS[doc.status] || item.getAttribute("data-status") === doc.status) return;
       item.setAttribute("data-status", doc.status);
+      // Its wait for the queue is over once its status moves on.
+      if (item.getAttribute("data-state") === "stored") item.setAttribute("data-state", "sent");
       item.querySelector(".upload-message").textContent = PROGRESS[doc.status](doc);
     });
   });
