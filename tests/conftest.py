@@ -20,7 +20,7 @@ from webapp.extensions import db
 from webapp.services.pipeline import queue
 
 # Fixture modules, one per topic, e.g. "tests.fixtures_search".
-pytest_plugins: list[str] = ["tests.fixtures_search", "tests.fixtures_faults"]
+pytest_plugins: list[str] = ["tests.fixtures_search", "tests.fixtures_faults", "tests.fixtures_storage"]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 

