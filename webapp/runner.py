@@ -9,7 +9,8 @@ from pathlib import Path
 
 from webapp import runtime
 from webapp.config import Config
-from webapp.embedded import instance_dir, secret_key, start_servers
+from webapp.embedded import instance_dir
+from webapp.installation import secret_key, start_servers
 
 ROOT = Path(__file__).resolve().parent.parent
 RESTART_PAUSE_SECONDS = 5

@@ -1,13 +1,15 @@
 """The storage contract, on both backends (the local folder and a real S3 server): what the store promises,
 and the upload → worker → download → delete path through it."""
 
+import copy
 import io
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from tests.fixtures_storage import run_jobs_in
+from tests.fixtures_storage import empty_bucket, on_s3, run_jobs_in
+from webapp import create_app
 from webapp.extensions import db
 from webapp.services.pipeline import storage
 
@@ -125,3 +127,37 @@ def test_a_missing_file_is_reported_by_storage_check_and_on_its_page(store_app, 
     assert "Removed 1 stored file(s)" in removed.output and removed.exit_code == 1  # the lost file is still lost
     with store_app.app_context():
         assert storage.size_of(stray) is None
+
+
+def test_migrate_copies_local_files_to_the_bucket_verified_and_a_second_run_copies_nothing(
+    local_app, config, s3_server, make_workbook
+):
+    client = local_app.test_client()
+    client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
+    ids = [_upload(client, "phones", f"w{i}.xlsx", make_workbook({"S": [[i]]})).json["documents"][0]["id"]
+           for i in range(3)]
+    run_jobs_in(local_app)
+    assert local_app.test_cli_runner().invoke(args=["storage", "migrate", "--to", "s3"]).output.count("No S3 bucket") == 1
+
+    own = copy.copy(config)
+    own.UPLOAD_FOLDER = local_app.config["UPLOAD_FOLDER"]
+    moved = create_app(on_s3(own, s3_server))
+    runner = moved.test_cli_runner()
+    try:
+        assert runner.invoke(args=["storage", "check"]).exit_code == 1, "the bucket starts empty"
+        first = runner.invoke(args=["storage", "migrate", "--to", "s3"])
+        assert first.exit_code == 0 and "Copied 3 file(s)" in first.output and "0 were there already" in first.output
+        assert runner.invoke(args=["storage", "check"]).exit_code == 0
+        second = runner.invoke(args=["storage", "migrate", "--to", "s3"])
+        assert "Copied 0 file(s)" in second.output and "3 were there already" in second.output
+        assert moved.test_client().get(f"/documents/{ids[0]}/download").status_code == 200
+
+        damaged = _store(local_app, b"bytes that will not match their name")
+        with local_app.app_context():
+            storage.backend().path_for(damaged).write_bytes(b"changed on disk")
+        third = runner.invoke(args=["storage", "migrate", "--to", "s3"])
+        assert third.exit_code == 1 and damaged in third.output and "no longer match their name" in third.output
+        with moved.app_context():
+            assert storage.size_of(damaged) is None, "a damaged local file is never copied"
+    finally:
+        empty_bucket(moved)

@@ -20,9 +20,9 @@ from webapp.services.pipeline import queue
 
 
 @pytest.fixture
-def stoppable_s3():
+def stoppable_s3(tmp_path):
     """A SeaweedFS the test may stop and start again at the same address, with its files kept."""
-    server = EmbeddedS3(Path(tempfile.mkdtemp(prefix="wb-fault-s3-")), bucket="faults", die_with_parent=True)
+    server = EmbeddedS3(tmp_path / "seaweedfs", bucket="faults", die_with_parent=True)
     settings = server.start()
     yield server, settings
     server.stop()
