@@ -6,6 +6,7 @@ this code knows, the installation empty, the tools matching the server. Files go
 first (content-addressed, so a file put twice is harmless); the database is then replaced in one transaction.
 """
 
+import os
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,12 +131,13 @@ def _put_files(part, manifest: dict, start: Start) -> int:
     for sha256 in files:
         if storage.size_of(sha256) != files[sha256]:
             with part(archive.file_part(sha256)) as stream:
-                spooled, digest, _ = storage.spool(stream)
+                spooled, digest, _ = storage.spool(stream, durable=False)
             if digest != sha256:  # verified a moment ago; a disk that changed it since must not store it
                 storage.discard(spooled)
                 raise Refused(f"The file {sha256} changed while it was read. Nothing was restored to the database.")
             storage.keep(spooled, sha256)
         advance(1)
+    os.sync()  # every file on disk before the database that names them is restored
     return len(files)
 
 

@@ -116,8 +116,11 @@ def from_config(config) -> "LocalStorage":
     return LocalStorage(Path(config["UPLOAD_FOLDER"]))
 
 
-def spool(stream: BinaryIO, into: Path | None = None) -> tuple[Path, str, int]:
-    """Copy a stream to a temporary file in chunks (never whole in memory); return its path, sha256 and size."""
+def spool(stream: BinaryIO, into: Path | None = None, durable: bool = True) -> tuple[Path, str, int]:
+    """Copy a stream to a temporary file in chunks (never whole in memory); return its path, sha256 and size.
+
+    durable: on disk before this returns (an upload is acknowledged right after); a restore syncs once at its end.
+    """
     digest = hashlib.sha256()
     size = 0
     folder = into or backend().spool_dir()
@@ -128,7 +131,8 @@ def spool(stream: BinaryIO, into: Path | None = None) -> tuple[Path, str, int]:
             size += len(chunk)
             handle.write(chunk)
         handle.flush()
-        os.fsync(handle.fileno())
+        if durable:
+            os.fsync(handle.fileno())
     return Path(handle.name), digest.hexdigest(), size
 
 
