@@ -56,6 +56,7 @@ def migrate(target: str) -> None:
     """Copy every file of the local folder into the S3 bucket, verifying each copy; a second run copies nothing."""
     files = inventory.local_files()
     try:
+        inventory.bucket()
         with click.progressbar(length=len(files), label="Copying files to the bucket", show_pos=True) as bar:
             copied = inventory.copy_to_s3(files, bar.update)
     except inventory.NotS3 as exc:

@@ -67,14 +67,20 @@ def local_files() -> list[tuple[str, int]]:
     return list(LocalStorage(Path(current_app.config["UPLOAD_FOLDER"])).objects())
 
 
-def copy_to_s3(files: list[tuple[str, int]], progress: Callable[[int], None]) -> Copied:
-    """Copy local files into the bucket, verifying each copy's sha256; files already there are left alone."""
+def bucket():
+    """Return the configured S3 store, or raise NotS3 saying how to configure one."""
     from webapp.services.pipeline.storage_s3 import S3Storage
 
     target = storage.backend()
     if not isinstance(target, S3Storage):
         raise NotS3("No S3 bucket is configured: set S3_BUCKET (and S3_ENDPOINT_URL for a server other than AWS), "
                     "or start `make run S3=1`, then run this again.")
+    return target
+
+
+def copy_to_s3(files: list[tuple[str, int]], progress: Callable[[int], None]) -> Copied:
+    """Copy local files into the bucket, verifying each copy's sha256; files already there are left alone."""
+    target = bucket()
     source = LocalStorage(Path(current_app.config["UPLOAD_FOLDER"]))
     in_bucket = dict(target.objects())
     result = Copied()
