@@ -144,7 +144,8 @@ def test_migrate_copies_local_files_to_the_bucket_verified_and_a_second_run_copi
     moved = create_app(on_s3(own, s3_server))
     runner = moved.test_cli_runner()
     try:
-        assert runner.invoke(args=["storage", "check"]).exit_code == 1, "the bucket starts empty"
+        empty = runner.invoke(args=["storage", "check"])
+        assert empty.exit_code == 1 and "`flask storage migrate --to s3` copies them" in empty.output
         first = runner.invoke(args=["storage", "migrate", "--to", "s3"])
         assert first.exit_code == 0 and "Copied 3 file(s)" in first.output and "0 were there already" in first.output
         assert runner.invoke(args=["storage", "check"]).exit_code == 0

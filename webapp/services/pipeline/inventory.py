@@ -67,6 +67,15 @@ def local_files() -> list[tuple[str, int]]:
     return list(LocalStorage(Path(current_app.config["UPLOAD_FOLDER"])).objects())
 
 
+def uses_s3() -> bool:
+    """Tell whether the installation keeps its files in an S3 bucket."""
+    try:
+        bucket()
+    except NotS3:
+        return False
+    return True
+
+
 def bucket():
     """Return the configured S3 store, or raise NotS3 saying how to configure one."""
     from webapp.services.pipeline.storage_s3 import S3Storage
