@@ -156,4 +156,5 @@ def worker_env(config) -> dict[str, str]:
         "REDIS_URL": config.REDIS_URL,
         "SECRET_KEY": config.SECRET_KEY,
         "UPLOAD_FOLDER": config.UPLOAD_FOLDER,
+        "S3_BUCKET": "",  # the local folder, whatever the shell says
     }

@@ -3,6 +3,7 @@ damaged, altered or misplaced restores are refused before anything changes."""
 
 import copy
 import io
+import json
 import secrets
 import shutil
 import tarfile
@@ -169,9 +170,20 @@ def test_a_cut_short_or_altered_archive_is_refused_and_nothing_changes(app, empt
         handle.seek(offset + 40)
         handle.write(bytes([byte[0] ^ 0xFF]))
 
+    hostile = tmp_path / "hostile.tar"  # a manifest rewritten to smuggle a name into SQL
+    with tarfile.open(whole) as source, tarfile.open(hostile, "w") as target_tar:
+        for member in source.getmembers():
+            body = source.extractfile(member).read()
+            if member.name == "manifest.json":
+                manifest = json.loads(body)
+                manifest["counts"]["rows"]['documents"; DROP TABLE categories; --'] = 0
+                body = json.dumps(manifest).encode()
+                member.size = len(body)
+            target_tar.addfile(member, io.BytesIO(body))
+
     target = empty_installation("local")
     runner = target.test_cli_runner()
-    for archive, reason in [(cut, "cut short"), (altered, "does not match its manifest")]:
+    for archive, reason in [(cut, "cut short"), (altered, "does not match its manifest"), (hostile, "was altered")]:
         refused = runner.invoke(args=["backup", "restore", str(archive)])
         assert refused.exit_code == 1 and reason in refused.output and "Nothing was restored" in refused.output
         assert _untouched(target), archive.name

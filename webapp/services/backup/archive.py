@@ -104,7 +104,25 @@ def verify(source: Path, progress: Progress) -> dict:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise DamagedArchive(f"{source} has no manifest: it is cut short, or not a backup made by `flask backup create`.")
     _compare(manifest.get("parts", {}), found)
+    _check_names(manifest)
     return manifest
+
+
+_DIGEST = re.compile(r"[0-9a-f]{64}")
+_TABLE = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def _check_names(manifest: dict) -> None:
+    """The manifest is read as data, never trusted as names: digests and table names must look like them."""
+    try:
+        names_ok = (all(_DIGEST.fullmatch(key) and isinstance(size, int) for key, size in manifest["files"].items())
+                    and all(_DIGEST.fullmatch(key) for key in manifest["files_left_out"])
+                    and all(_TABLE.fullmatch(name) for name in manifest["counts"]["rows"])
+                    and all(isinstance(c["name"], str) and isinstance(c["total"], str) for c in manifest["categories"]))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise DamagedArchive(f"The manifest lacks {exc}: it was altered, or is not a backup's.") from exc
+    if not names_ok:
+        raise DamagedArchive("The manifest names files or tables that no backup would: it was altered.")
 
 
 def _allowed(member: tarfile.TarInfo, found: dict) -> None:

@@ -51,7 +51,9 @@ def create_backup(target: Path, include_files: bool, start: Callable[[str, int],
     tools = postgres.find_tools(postgres.server_major())
     with tempfile.TemporaryDirectory(prefix="workbooks-backup-") as scratch:
         dump_path = Path(scratch) / archive.DATABASE
+        dumped = start("Dumping the database (pg_dump)", 1)
         snapshot = _dump(tools, dump_path)
+        dumped(1)
         writer = archive.Writer(target)
         try:
             writer.add_file(archive.DATABASE, dump_path)
