@@ -12,6 +12,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -207,3 +209,30 @@ def test_backup_tools_must_match_the_servers_major_version(app):
         with pytest.raises(postgres.ToolsUnavailable, match=f"PostgreSQL {major - 1}.*found pg_dump {major}"):
             postgres.find_tools(major - 1)
     assert postgres.parse_major("pg_dump (PostgreSQL) 18.6") == 18
+
+
+def test_an_older_backup_is_brought_forward_by_the_migrations(empty_installation, make_workbook, tmp_path):
+    older = empty_installation("local")
+    with older.app_context():
+        upgrade()
+        script = ScriptDirectory.from_config(older.extensions["migrate"].migrate.get_config())
+        head = script.get_current_head()
+        previous = script.get_revision(head).down_revision
+    client = older.test_client()
+    client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
+    _upload(client, "phones", ("a.xlsx", make_workbook({"S": [["anvil", 1.5]]})))
+    run_jobs_in(older)
+    with older.app_context():
+        downgrade(revision=previous)  # as if the backup had been made by the version before the newest migration
+    archive = tmp_path / "older.tar"
+    assert older.test_cli_runner().invoke(args=["backup", "create", str(archive)]).exit_code == 0
+    assert json.loads(tarfile.open(archive).extractfile("manifest.json").read())["alembic_revision"] == previous
+
+    target = empty_installation("s3")
+    restored = target.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
+    assert restored.exit_code == 0, restored.output
+    with target.app_context():
+        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+        db.session.remove()
+    assert target.test_client().get("/api/categories/phones").json["total"] == "1.5"
+    assert [h["document_id"] for h in target.test_client().get("/api/search?q=anvil").json["hits"]] == [1]
