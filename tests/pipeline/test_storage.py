@@ -162,3 +162,17 @@ def test_migrate_copies_local_files_to_the_bucket_verified_and_a_second_run_copi
             assert storage.size_of(damaged) is None, "a damaged local file is never copied"
     finally:
         empty_bucket(moved)
+
+
+def test_a_file_lost_after_its_page_was_seen_is_reported_missing(store_app, make_workbook):
+    client = store_app.test_client()
+    client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
+    doc = _upload(client, "phones", "seen.xlsx", make_workbook({"S": [["widget", 4]]})).json["documents"][0]["id"]
+    run_jobs_in(store_app)
+    assert "widget" in client.get(f"/documents/{doc}").text  # previewed, so its preview is cached
+    with store_app.app_context():
+        sha256 = db.session.execute(text("SELECT sha256 FROM documents WHERE id = :id"), {"id": doc}).scalar()
+        db.session.remove()
+        storage.delete(sha256)
+    page = client.get(f"/documents/{doc}").text
+    assert "missing from storage" in page and "widget" not in page.split("Explain this total")[-1]

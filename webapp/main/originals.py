@@ -25,9 +25,10 @@ class Original:
 def look(sha256: str, with_preview: bool) -> Original:
     """Tell whether the stored file is there and, when asked, preview its first rows."""
     try:
-        if not with_preview:
-            return Original() if storage.size_of(sha256) is not None else Original(problem=MISSING, missing=True)
-        return Original(preview=_preview(sha256))
+        # Asked every time (a stat, or one HEAD request): a cached preview must not hide a file gone since.
+        if storage.size_of(sha256) is None:
+            return Original(problem=MISSING, missing=True)
+        return Original(preview=_preview(sha256) if with_preview else None)
     except storage.ObjectMissing:
         return Original(problem=MISSING, missing=True)
     except storage.StorageUnavailable:
