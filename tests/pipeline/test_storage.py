@@ -28,6 +28,18 @@ def _local_files(app) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
+def _replace_stored(app, document_id: int, content: bytes) -> None:
+    """Overwrite a stored file behind the app's back, as a damaged disk or a stray tool would."""
+    with app.app_context():
+        sha256 = db.session.execute(text("SELECT sha256 FROM documents WHERE id = :id"), {"id": document_id}).scalar()
+        db.session.remove()
+        store = storage.backend()
+        if app.config["S3_BUCKET"]:
+            store.client.put_object(Bucket=store.bucket, Key=sha256, Body=content)
+        else:
+            store.path_for(sha256).write_bytes(content)
+
+
 def _upload(client, category, filename, content):
     data = {"file": [(io.BytesIO(content), filename)]}
     return client.post(f"/api/categories/{category}/files", data=data, content_type="multipart/form-data")
@@ -111,10 +123,13 @@ def test_a_missing_file_is_reported_by_storage_check_and_on_its_page(store_app, 
         db.session.remove()
         storage.delete(sha256)
     stray = _store(store_app, b"an object no document names")
+    shrunk = _upload(client, "phones", "shrunk.xlsx", make_workbook({"S": [[3]]})).json["documents"][0]["id"]
+    _replace_stored(store_app, shrunk, b"not the uploaded bytes")
 
     checked = runner.invoke(args=["storage", "check"])
     assert checked.exit_code == 1
     assert f"#{lost} lost.xlsx" in checked.output and f"#{kept} " not in checked.output
+    assert f"#{shrunk} shrunk.xlsx: 22 bytes stored" in checked.output
     assert "1 stored file(s) that no document uses" in checked.output and stray in checked.output
     page = client.get(f"/documents/{lost}").text
     assert "The original file is missing from storage" in page and "Download the original file" not in page
