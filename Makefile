@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test test-fast lint bench clean
+.PHONY: run flask test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,13 @@ $(VENV)/.test-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.run-deps
 
+# `make run S3=1` keeps uploaded files in an embedded SeaweedFS (instance/s3) instead of instance/uploads.
 run: $(VENV)/.run-deps
 	$(BIN)/python -m webapp.runner
+
+# An operator command against the running `make run` (or servers started for it): make flask CMD="totals check"
+flask: $(VENV)/.run-deps
+	$(BIN)/flask $(CMD)
 
 test: $(VENV)/.test-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

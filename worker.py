@@ -15,7 +15,7 @@ from rq.timeouts import JobTimeoutException
 
 from webapp import broker, create_app
 from webapp.extensions import db
-from webapp.services.pipeline import processing, queue, sweeper
+from webapp.services.pipeline import processing, queue, storage, sweeper
 
 log = logging.getLogger("worker")
 
@@ -151,6 +151,8 @@ def main() -> None:
     with app.app_context():
         # Forked work horses must open their own database connections.
         os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
+        # A job killed outright (SIGKILL) cannot remove its temporary copy of the file: this start does.
+        storage.remove_stale_copies(older_than_seconds=2 * app.config["JOB_TIMEOUT_SECONDS"])
         sweeper.sweep(take_turns=False, grace_seconds=0)
         interval = app.config["SWEEP_INTERVAL_SECONDS"]
         worker = SweepingWorker(

@@ -20,7 +20,7 @@ from webapp.extensions import db
 from webapp.services.pipeline import queue
 
 # Fixture modules, one per topic, e.g. "tests.fixtures_search".
-pytest_plugins: list[str] = ["tests.fixtures_search", "tests.fixtures_faults"]
+pytest_plugins: list[str] = ["tests.fixtures_search", "tests.fixtures_faults", "tests.fixtures_storage"]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -156,4 +156,5 @@ def worker_env(config) -> dict[str, str]:
         "REDIS_URL": config.REDIS_URL,
         "SECRET_KEY": config.SECRET_KEY,
         "UPLOAD_FOLDER": config.UPLOAD_FOLDER,
+        "S3_BUCKET": "",  # the local folder, whatever the shell says
     }

@@ -8,6 +8,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import Config
 
+# Recorded in every backup's manifest beside the schema revision; raise it with each release.
+__version__ = "1.1.0"
+
 
 def create_app(config: Config | None = None) -> Flask:
     """Build the web app from a config object (environment-driven by default)."""

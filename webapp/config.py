@@ -3,7 +3,27 @@
 import os
 from pathlib import Path
 
+from webapp import runtime
+
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_DIR", Path(__file__).resolve().parent.parent / "instance"))
+# Written by `make run` (webapp/runner.py) while it runs: the settings its web and worker processes got.
+RUNTIME_FILE = INSTANCE_DIR / "runtime.json"
+
+
+def _running(path: Path) -> dict[str, str]:
+    """Return the settings a live `make run` gave its processes; none when the environment names its own database."""
+    if os.environ.get("DATABASE_URL"):
+        return {}
+    written = runtime.read(path)
+    return written["settings"] if written else {}
+
+
+_RUNNING = _running(RUNTIME_FILE)
+
+
+def _setting(name: str, default: str = "") -> str:
+    """Read a setting from the environment, else from the running `make run`, else the default."""
+    return os.environ.get(name) or _RUNNING.get(name) or default
 
 
 def _int(name: str, default: int) -> int:
@@ -13,21 +33,28 @@ def _int(name: str, default: int) -> int:
 class Config:
     """Production-shaped settings; every value can come from the environment."""
 
-    SECRET_KEY = os.environ.get("SECRET_KEY", "")
-    SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "")
+    SECRET_KEY = _setting("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = _setting("DATABASE_URL")
     # psycopg prepares a statement after 5 runs, and PostgreSQL may then switch it to a generic plan
     # that ignores the search words: for full-text search that changed latency by 6× either way.
     SQLALCHEMY_ENGINE_OPTIONS = {
         "pool_pre_ping": True,
         "connect_args": {"options": "-c plan_cache_mode=force_custom_plan"},
     }
-    REDIS_URL = os.environ.get("REDIS_URL", "")
-    ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
-    ELASTICSEARCH_USERNAME = os.environ.get("ELASTICSEARCH_USERNAME", "")
-    ELASTICSEARCH_PASSWORD = os.environ.get("ELASTICSEARCH_PASSWORD", "")
-    ELASTICSEARCH_CA_CERTS = os.environ.get("ELASTICSEARCH_CA_CERTS", "")
-    ELASTICSEARCH_INDEX = os.environ.get("ELASTICSEARCH_INDEX", "documents")
-    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    REDIS_URL = _setting("REDIS_URL")
+    ELASTICSEARCH_URL = _setting("ELASTICSEARCH_URL")
+    ELASTICSEARCH_USERNAME = _setting("ELASTICSEARCH_USERNAME")
+    ELASTICSEARCH_PASSWORD = _setting("ELASTICSEARCH_PASSWORD")
+    ELASTICSEARCH_CA_CERTS = _setting("ELASTICSEARCH_CA_CERTS")
+    ELASTICSEARCH_INDEX = _setting("ELASTICSEARCH_INDEX", "documents")
+    # Files: an S3 bucket when S3_BUCKET is set (S3_ENDPOINT_URL for servers other than AWS; credentials and
+    # region as boto3 reads them), else the folder UPLOAD_FOLDER. Either way each file is named by its sha256.
+    UPLOAD_FOLDER = _setting("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    S3_BUCKET = _setting("S3_BUCKET")
+    S3_ENDPOINT_URL = _setting("S3_ENDPOINT_URL")
+    AWS_ACCESS_KEY_ID = _setting("AWS_ACCESS_KEY_ID")
+    AWS_SECRET_ACCESS_KEY = _setting("AWS_SECRET_ACCESS_KEY")
+    AWS_DEFAULT_REGION = _setting("AWS_DEFAULT_REGION")
     MAX_UPLOAD_MB = _int("MAX_UPLOAD_MB", 50)
     # What one request may ask: files in one upload, multipart parts (files and fields) werkzeug reads,
     # and the size of one text field. werkzeug also holds each 64 KB piece of a file it reads to this
@@ -61,8 +88,11 @@ class Config:
     REQUIRE_SECRET = True
 
     # `make run` (webapp/runner.py): where it serves, how many workers and web processes it starts,
-    # and the cache size of the embedded PostgreSQL it starts when DATABASE_URL is not set.
+    # and the cache size of the embedded PostgreSQL it starts when DATABASE_URL is not set. S3=1 keeps files in an
+    # embedded SeaweedFS under instance/s3 (and, once it holds them, `make run` and commands keep using it).
     INSTANCE_DIR = INSTANCE_DIR
+    RUNTIME_FILE = RUNTIME_FILE
+    EMBEDDED_S3 = os.environ.get("S3", "") == "1"
     HOST = os.environ.get("HOST", "127.0.0.1")
     PORT = _int("PORT", 8000)
     WORKERS = _int("WORKERS", 1)
@@ -96,4 +126,6 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "")
     REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
     ELASTICSEARCH_URL = ""
+    # Tests choose their file store per fixture (tests/fixtures_storage.py): the local folder unless asked.
+    S3_BUCKET = S3_ENDPOINT_URL = AWS_ACCESS_KEY_ID = AWS_SECRET_ACCESS_KEY = ""
     WTF_CSRF_ENABLED = False

@@ -1,41 +1,33 @@
 """`make run`: embedded servers when no URLs are given, migrations, workers and gunicorn, in the foreground."""
 
 import os
-import secrets
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from webapp import runtime
 from webapp.config import Config
-from webapp.embedded import EmbeddedPostgres, EmbeddedRedis, instance_dir
+from webapp.embedded import instance_dir
+from webapp.installation import secret_key, start_servers
 
 ROOT = Path(__file__).resolve().parent.parent
 RESTART_PAUSE_SECONDS = 5
+# What the runtime file passes on to `flask …` commands run beside `make run`: everything that reaches a server.
+SHARED_SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "UPLOAD_FOLDER", "S3_BUCKET", "S3_ENDPOINT_URL",
+                   "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "ELASTICSEARCH_URL",
+                   "ELASTICSEARCH_USERNAME", "ELASTICSEARCH_PASSWORD", "ELASTICSEARCH_CA_CERTS", "ELASTICSEARCH_INDEX")
 
 
-def _secret_key(folder: Path) -> str:
-    path = folder / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+def _say(line: str) -> None:
+    print(f"runner: {line}", flush=True)
 
 
 def _environment(folder: Path, servers: list) -> dict[str, str]:
     env = dict(os.environ)  # the children read the same settings (Config), plus the servers started here
-    if not env.get("DATABASE_URL"):
-        postgres = EmbeddedPostgres(folder / "postgres")
-        env["DATABASE_URL"] = postgres.start("workbooks")
-        servers.append(postgres)
-        print(f"runner: embedded PostgreSQL with data in {folder / 'postgres'}: DATABASE_URL={env['DATABASE_URL']}", flush=True)
-    if not env.get("REDIS_URL"):
-        redis = EmbeddedRedis(folder / "redis")
-        env["REDIS_URL"] = redis.start()
-        servers.append(redis)
-        print(f"runner: embedded Redis with data in {folder / 'redis'}: REDIS_URL={env['REDIS_URL']}", flush=True)
-    env.setdefault("SECRET_KEY", _secret_key(folder))
+    env.update(start_servers(folder, env, servers, _say))
+    env.setdefault("SECRET_KEY", secret_key(folder))
     env.setdefault("UPLOAD_FOLDER", str(folder / "uploads"))
     env["FLASK_APP"] = "wsgi"
     return env
@@ -95,10 +87,15 @@ def main() -> int:
         nonlocal stopping
         stopping = True
 
+    running = runtime.read(Config.RUNTIME_FILE)
+    if running is not None:
+        _say(f"already running for {folder} (process {running['pid']}); stop it first, or set INSTANCE_DIR")
+        return 1
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     try:
         env = _environment(folder, servers)
+        runtime.write(Config.RUNTIME_FILE, {name: env[name] for name in SHARED_SETTINGS if env.get(name)})
         children = _start(env)
         # A worker that dies is replaced (its documents are resumed by the sweeper); if the web server dies,
         # everything stops.
@@ -108,6 +105,7 @@ def main() -> int:
         return 0 if stopping else 1
     finally:
         print("runner: stopping", flush=True)
+        runtime.remove(Config.RUNTIME_FILE)
         _stop(children, servers)
 
 

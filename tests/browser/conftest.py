@@ -78,6 +78,7 @@ def worker(live_config):
         DATABASE_URL=live_config.SQLALCHEMY_DATABASE_URI,
         REDIS_URL=live_config.REDIS_URL,
         UPLOAD_FOLDER=live_config.UPLOAD_FOLDER,
+        S3_BUCKET="",
         SECRET_KEY="browser-tests",
         ELASTICSEARCH_URL="",
     )

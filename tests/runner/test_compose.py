@@ -14,7 +14,7 @@ CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 APP_SERVICES = ("migrate", "web", "worker")
 # What webapp/config.py and the worker need to run against the stack's services.
 APP_SETTINGS = ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "ELASTICSEARCH_URL", "ELASTICSEARCH_USERNAME",
-                "ELASTICSEARCH_PASSWORD", "UPLOAD_FOLDER")
+                "ELASTICSEARCH_PASSWORD", "S3_BUCKET", "S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 _REFERENCE = re.compile(r"\$\{(\w+)(:?[-?])?([^}]*)\}")
 
 
@@ -46,8 +46,8 @@ def test_compose_file_follows_the_compose_specification():
 
 def test_stack_has_every_service_with_a_healthcheck_where_others_wait(compose):
     services = compose["services"]
-    assert set(services) >= {"postgres", "redis", "elasticsearch", "migrate", "web", "worker"}
-    for name in ("postgres", "redis", "elasticsearch", "web"):
+    assert set(services) >= {"postgres", "redis", "elasticsearch", "s3", "migrate", "web", "worker"}
+    for name in ("postgres", "redis", "elasticsearch", "s3", "web"):
         assert services[name]["healthcheck"]["test"], name
     assert services["migrate"]["command"] == ["flask", "db", "upgrade"]
     assert services["migrate"]["restart"] == "no"
@@ -59,7 +59,7 @@ def test_stack_has_every_service_with_a_healthcheck_where_others_wait(compose):
 def test_app_starts_after_migrations_and_healthy_services(compose, name):
     depends = compose["services"][name]["depends_on"]
     assert depends["migrate"]["condition"] == "service_completed_successfully"
-    for service in ("postgres", "redis", "elasticsearch"):
+    for service in ("postgres", "redis", "elasticsearch", "s3"):
         assert depends[service]["condition"] == "service_healthy", service
     assert compose["services"]["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
@@ -79,22 +79,34 @@ def test_app_containers_get_every_setting_the_app_reads(compose, name):
     assert environment["DATABASE_URL"].startswith("postgresql+psycopg://") and "@postgres:5432/" in environment["DATABASE_URL"]
     assert environment["REDIS_URL"].startswith("redis://redis:6379")
     assert environment["ELASTICSEARCH_URL"].startswith(("http://elasticsearch:9200", "https://elasticsearch:9200"))
+    assert environment["S3_ENDPOINT_URL"] == "http://s3:8333"
+    assert environment["AWS_SECRET_ACCESS_KEY"] == _environment(compose["services"]["s3"])["AWS_SECRET_ACCESS_KEY"]
 
 
-def test_uploads_and_databases_live_in_named_volumes(compose):
+def test_files_and_databases_live_in_named_volumes_and_no_disk_is_shared(compose):
     volumes = set(compose["volumes"])
     services = compose["services"]
 
     def mounts(name: str) -> dict[str, str]:
-        return dict(entry.split(":")[:2][::-1] for entry in services[name]["volumes"])
+        return dict(entry.split(":")[:2][::-1] for entry in services[name].get("volumes", []))
 
-    upload_folder = _environment(services["web"])["UPLOAD_FOLDER"]
-    for name in ("web", "worker"):
-        assert mounts(name)[upload_folder] in volumes, name
-    assert mounts("web")[upload_folder] == mounts("worker")[upload_folder]
+    for name in ("migrate", "web", "worker"):
+        assert mounts(name) == {}, f"{name} keeps nothing on a disk: files are in the s3 service"
     for name, path in (("postgres", "/var/lib/postgresql"), ("redis", "/data"),
-                       ("elasticsearch", "/usr/share/elasticsearch/data")):
+                       ("elasticsearch", "/usr/share/elasticsearch/data"), ("s3", "/data")):
         assert mounts(name)[path] in volumes, name
+
+
+def test_s3_runs_seaweedfs_with_credentials_and_its_bucket(compose):
+    s3 = compose["services"]["s3"]
+    assert s3["image"].startswith("chrislusf/seaweedfs:")
+    command = s3["command"]
+    assert "mini" in command and "-dir=/data" in command and "-s3.port=8333" in command
+    assert "-master.telemetry=false" in command and "-admin.ui=false" in command
+    assert any(arg.startswith("-bucket=${S3_BUCKET") for arg in command)
+    assert _environment(s3)["AWS_SECRET_ACCESS_KEY"].startswith("${S3_SECRET_KEY:?")
+    assert "8333" in " ".join(s3["healthcheck"]["test"])
+    assert "ports" not in s3, "the file store is reachable only inside the stack"
 
 
 def test_redis_keeps_jobs_and_elasticsearch_is_secured(compose):
@@ -110,7 +122,7 @@ def test_redis_keeps_jobs_and_elasticsearch_is_secured(compose):
 def test_env_example_defines_every_required_variable():
     text = (ROOT / "docker-compose.yml").read_text()
     required = {name for name, operator, _ in _REFERENCE.findall(text) if operator in ("?", ":?")}
-    assert {"SECRET_KEY", "POSTGRES_PASSWORD", "ELASTIC_PASSWORD"} <= required
+    assert {"SECRET_KEY", "POSTGRES_PASSWORD", "ELASTIC_PASSWORD", "S3_SECRET_KEY"} <= required
     assert required <= set(_env_example())
 
 

@@ -8,7 +8,7 @@ from webapp import create_app
 def test_healthz_reports_every_service_ok(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"database": "ok", "queue": "ok", "search": "ok"}
+    assert response.json == {"database": "ok", "queue": "ok", "search": "ok", "storage": "ok"}
 
 
 def test_healthz_names_what_is_down(config):

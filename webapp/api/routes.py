@@ -21,7 +21,7 @@ from webapp.api.schemas import (
     UploadSchema,
 )
 from webapp.services.answers import categories, documents, finder
-from webapp.services.pipeline import uploads
+from webapp.services.pipeline import storage, uploads
 from webapp.workbook.intake import RefusedUpload
 
 
@@ -69,6 +69,7 @@ def get_category(name):
 @bp.alt_response(404, schema=ApiErrorSchema, description="Unknown category")
 @bp.alt_response(409, schema=ApiErrorSchema, description="Same content already uploaded")
 @bp.alt_response(413, schema=ApiErrorSchema, description="Over the size limit")
+@bp.alt_response(503, schema=ApiErrorSchema, description="The file store is not answering; nothing was kept")
 def upload_files(_files, name):
     """upload_file(category, file): store and queue one or more workbooks."""
     category = _category_or_404(name)
@@ -79,6 +80,8 @@ def upload_files(_files, name):
         abort(400, message=str(exc))
     except uploads.DuplicateUpload as exc:
         abort(409, message=str(exc))
+    except storage.StorageUnavailable:
+        abort(503, message=uploads.STORAGE_DOWN)
     return accepted
 
 

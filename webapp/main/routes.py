@@ -4,10 +4,10 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from webapp.main import bp, listing
+from webapp.main import bp, listing, originals
 from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
 from webapp.models import DocumentStatus
@@ -15,7 +15,6 @@ from webapp.pagination import Pages, page_count
 from webapp.services.answers import categories, documents, health, names, snapshot_cache
 from webapp.services.answers import dashboard as figures
 from webapp.services.pipeline import storage, uploads
-from webapp.workbook import preview
 from webapp.workbook.intake import ACCEPTED, RefusedUpload
 
 
@@ -135,6 +134,9 @@ def upload(name):
     except uploads.DuplicateUpload as exc:
         form.file.errors.append(str(exc))
         return _render_category(category, form, 409)
+    except storage.StorageUnavailable:
+        form.file.errors.append(uploads.STORAGE_DOWN)
+        return _render_category(category, form, 503)
     flash(_uploaded_message(accepted), "success" if accepted.queue_available else "warning")
     return redirect(url_for("main.category", name=category.name))
 
@@ -161,20 +163,24 @@ def _uploaded_message(accepted: uploads.Accepted) -> str:
 def document(document_id):
     """Show one file, its status and the explanation of its total."""
     doc = document_or_404(document_id)
-    sheets = preview.preview_workbook(storage.path_for(doc.sha256), doc.sha256) if doc.status == DocumentStatus.DONE else None
-    return render_template("main/document.html", document=doc, preview=sheets)
+    original = originals.look(doc.sha256, with_preview=doc.status == DocumentStatus.DONE)
+    return render_template("main/document.html", document=doc, original=original, preview=original.preview)
 
 
 @bp.route("/documents/<int:document_id>/download")
 def download(document_id):
     """Send back the original file as it was uploaded."""
     doc = document_or_404(document_id)
-    name = documents.download_name(names.shown(doc.filename))
-    return send_file(storage.path_for(doc.sha256), as_attachment=True, download_name=name)
+    try:
+        return originals.download(doc.sha256, documents.download_name(names.shown(doc.filename)))
+    except storage.ObjectMissing:
+        abort(404, description=originals.MISSING)
+    except storage.StorageUnavailable:
+        abort(503, description="The file store is not answering right now; please try the download again in a minute.")
 
 
 @bp.route("/healthz")
 def healthz():
-    """Report whether the database, the queue and search answer."""
-    report = health.check()
+    """Report whether the database, the queue, search and the file store answer."""
+    report = {**health.check(), "storage": storage.status()}
     return jsonify(report), 200 if all(v == "ok" for v in report.values()) else 503

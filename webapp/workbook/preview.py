@@ -2,7 +2,6 @@
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from python_calamine import CalamineError, CalamineWorkbook
@@ -49,17 +48,15 @@ class Preview:
     hidden_sheets: list[str]
 
 
-def preview_workbook(path: Path, sha256: str) -> Preview | None:
+def preview_workbook(path: Path) -> Preview | None:
     """Return the first rows of each sheet, or None if the file cannot be read."""
     try:
-        # Content-addressed: the digest names the bytes, so a cached preview is never stale.
-        return _cached_preview(str(path), sha256)
+        return _read_preview(str(path))
     except (CalamineError, OSError, ValueError):
         return None
 
 
-@lru_cache(maxsize=32)
-def _cached_preview(path: str, sha256: str) -> Preview:
+def _read_preview(path: str) -> Preview:
     workbook = CalamineWorkbook.from_path(path)
     try:
         names = workbook.sheet_names

@@ -52,6 +52,12 @@ _ADD_TO_CATEGORY = text("""
      WHERE id = :category_id
 """)
 
+_RELEASE = text("""
+    UPDATE documents
+       SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_until = NULL, updated_at = now()
+     WHERE id = :id AND status = 'processing' AND counted_at IS NULL
+""")
+
 _MARK_FAILED = text("""
     UPDATE documents
        SET status = 'failed', error = :error, lease_until = NULL, updated_at = now()
@@ -129,14 +135,35 @@ def _claim(document_id: int) -> tuple[str, int] | None:
 
 
 def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
-    """Read the stored file; a file that can never be read fails the document at once, with the reason."""
+    """Read the stored file; a file that can never be read fails the document at once, with the reason.
+
+    If the file store is away, the claim is handed back and StorageUnavailable raised: RQ retries the job with
+    backoff (and the sweeper re-sends a queued document), so the document waits instead of failing.
+    """
     try:
-        return extract(storage.path_for(sha256), _limits())
+        return _extract_stored(sha256)
     except ExtractionError as exc:
         mark_failed(document_id, str(exc))
-    except FileNotFoundError:
+    except (storage.ObjectMissing, FileNotFoundError):
         mark_failed(document_id, MISSING_FILE)
+    except storage.StorageUnavailable as exc:
+        _release(document_id)
+        log.warning("job=process_document document=%s state=deferred reason=%r", document_id, str(exc))
+        raise
     return None
+
+
+def _extract_stored(sha256: str) -> Extraction:
+    """Fetch the stored file into a temporary file (removed whatever happens) and extract it."""
+    with storage.fetched(sha256) as path:
+        return extract(path, _limits())
+
+
+def _release(document_id: int) -> None:
+    """Hand a claim back without counting the attempt: the store being away says nothing about the file."""
+    db.session.rollback()
+    db.session.execute(_RELEASE, {"id": document_id})
+    db.session.commit()
 
 
 def _limits() -> Limits:
@@ -182,10 +209,10 @@ def reprocess_document(document_id: int) -> str:
     if sha256 is None:
         return "skipped"
     try:
-        extraction = extract(storage.path_for(sha256), _limits())
+        extraction = _extract_stored(sha256)  # StorageUnavailable: RQ retries, the counted total stays
     except ExtractionError as exc:
         return _withdraw(document_id, str(exc))
-    except FileNotFoundError:
+    except (storage.ObjectMissing, FileNotFoundError):
         return _withdraw(document_id, MISSING_FILE)
     row = db.session.execute(_REPLACE_COUNTED, _fields(document_id, extraction)).first()
     if row is None:  # deleted or withdrawn meanwhile

@@ -119,13 +119,19 @@ def _forget(document_ids: list[int], digests: set[str]) -> int:
         except search.SearchUnavailable as exc:
             # The index is derived from PostgreSQL: `flask search reindex` drops what is left behind.
             log.warning("job=unindex document=%s state=deferred reason=%r", document_id, str(exc))
-    return sum(_remove_unused_file(sha256) for sha256 in sorted(digests))
+    return sum(remove_unused_file(sha256) for sha256 in sorted(digests))
 
 
-def _remove_unused_file(sha256: str) -> bool:
+def remove_unused_file(sha256: str) -> bool:
+    """Delete the stored file with this digest if no document uses it; return whether it was deleted."""
     hold_content(sha256)
-    used = db.session.execute(_CONTENT_USED, {"sha256": sha256}).scalar()
-    if not used:
-        storage.path_for(sha256).unlink(missing_ok=True)
+    removed = False
+    if not db.session.execute(_CONTENT_USED, {"sha256": sha256}).scalar():
+        try:
+            storage.delete(sha256)
+            removed = True
+        except storage.StorageUnavailable as exc:
+            # The deletion stands; the file is left unreferenced, which `flask storage check` reports.
+            log.warning("job=remove_file sha256=%s state=deferred reason=%r", sha256, str(exc))
     db.session.commit()
-    return not used
+    return removed

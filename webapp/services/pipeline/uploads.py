@@ -22,6 +22,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # (the HTML form encoding) and write backslashes as they are, which Werkzeug's header parsing drops.
 _SENT_FILENAME = re.compile(r';\s*filename="([^"]*)"', re.IGNORECASE)
 _BROWSER_ESCAPES = {"%22": '"', "%0D": "\r", "%0A": "\n", "%0d": "\r", "%0a": "\n"}
+# What a user reads when the file store is away: nothing was kept, and trying again later will work.
+STORAGE_DOWN = "The file store is not answering, so nothing was uploaded. Please try again in a minute."
 
 
 class DuplicateUpload(Exception):
@@ -63,7 +65,10 @@ class _Spooled:
 
 
 def accept_uploads(category: Category, files: list[IncomingFile]) -> Accepted:
-    """Store and queue every file, or refuse them all with the first reason (nothing is kept)."""
+    """Store and queue every file, or refuse them all with the first reason (nothing is kept).
+
+    Raises storage.StorageUnavailable, recording nothing, when the file store does not answer.
+    """
     if not files:
         raise RefusedUpload("Please choose at least one workbook to upload.")
     _refuse_too_many(files)
@@ -80,6 +85,13 @@ def accept_uploads(category: Category, files: list[IncomingFile]) -> Accepted:
     try:
         documents = [_record(category, item) for item in spooled]
         _commit_keeping_values()
+    except storage.StorageUnavailable:
+        # Nothing is recorded: the rows were never committed, and the spools go (objects already put stay
+        # unreferenced until `flask storage check --remove-unreferenced`).
+        db.session.rollback()
+        for item in spooled:
+            storage.discard(item.path)
+        raise
     except IntegrityError as exc:
         # Another request stored the same content in this category a moment ago: the unique index on
         # (category, sha256) answers at flush() or at commit, whichever sees it first.
