@@ -15,13 +15,14 @@ def create_app(config: Config | None = None) -> Flask:
     _require_settings(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from webapp import cli, errors
+    from webapp import accounts, cli, errors
     from webapp.extensions import api, csrf, db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
-    api.init_app(app)
+    api.init_app(app, spec_kwargs=_api_security())
+    accounts.init_app(app)
     _register_blueprints(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -34,12 +35,27 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.explore import bp as explore_bp
     from webapp.extensions import api, csrf
     from webapp.main import bp as main_bp
+    from webapp.people import bp as people_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(explore_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(docs_assets)
     csrf.exempt(api_bp)
     api.register_blueprint(api_bp)
+
+
+def _api_security() -> dict:
+    """Describe in the OpenAPI document how the API is signed in to: a bearer token, or the pages' session."""
+    return {
+        "components": {"securitySchemes": {
+            "bearerToken": {"type": "http", "scheme": "bearer",
+                            "description": "A token from POST /api/tokens or the profile page (shown once)."},
+            "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
+                              "description": "The pages' sign-in; writes then need the X-CSRFToken header."},
+        }},
+        "security": [{"bearerToken": []}, {"sessionCookie": []}],
+    }
 
 
 def _require_settings(app: Flask) -> None:

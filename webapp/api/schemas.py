@@ -46,6 +46,8 @@ class DocumentSchema(Schema):
     error = fields.String(allow_none=True)
     searchable = fields.Boolean()
     url = fields.Function(lambda d: url_for("main.document", document_id=d.id))
+    uploaded_by = fields.Function(lambda d: d.uploaded_by.username if d.uploaded_by else None,
+                                  metadata={"type": "string", "nullable": True, "description": "Username; null if unknown"})
 
 
 class AcceptedDocumentSchema(Schema):

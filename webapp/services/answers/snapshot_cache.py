@@ -7,6 +7,9 @@ so an answer is reused only while nothing at all has been committed since: a new
 file, a deletion or a new category is in the very next answer, in every process, with no message
 to miss. The check is one tiny query; the saving is everything the answer took to compute.
 
+Every key includes the region scope of the person asking (webapp/accounts/scope.py), so an answer
+is only ever reused for someone who sees exactly the same categories.
+
 Not for answers that depend on anything but PostgreSQL (an Elasticsearch search), nor inside a
 transaction that has written (its own uncommitted rows are not part of the snapshot's meaning).
 """
@@ -19,6 +22,7 @@ from typing import TypeVar
 from flask import current_app
 from sqlalchemy import text
 
+from webapp.accounts import scope
 from webapp.extensions import db
 
 T = TypeVar("T")
@@ -36,8 +40,9 @@ def cached(key: Hashable, compute: Callable[[], T]) -> T:
     snapshot, clean = db.session.execute(_SNAPSHOT).one()
     if not clean:
         return compute()
-    # Snapshots are cluster-wide: one process may serve apps on several databases of one server.
-    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], key)
+    # Snapshots are cluster-wide: one process may serve apps on several databases of one server. An answer
+    # computed for one region scope is never served to another (an admin's totals to a user limited to Asia).
+    key = (current_app.config["SQLALCHEMY_DATABASE_URI"], scope.current().key, key)
     with _lock:
         stored = _entries.get(key)
         if stored is not None and stored[0] == snapshot:
