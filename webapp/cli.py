@@ -2,10 +2,10 @@
 
 from flask import Flask
 
-from webapp.commands import documents, search, totals
+from webapp.commands import documents, search, totals, users
 
 
 def init_app(app: Flask) -> None:
     """Add every command group to the app's CLI."""
-    for module in (search, documents, totals):
+    for module in (search, documents, totals, users):
         app.cli.add_command(module.group)

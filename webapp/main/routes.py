@@ -138,7 +138,7 @@ def upload(name):
     form = UploadForm()
     if not form.validate_on_submit():
         return _render_category(category, form, 400)
-    incoming = [uploads.IncomingFile(f.filename, f.stream) for f in form.file.data if f and f.filename]
+    incoming = [uploads.IncomingFile(f.filename, f.stream) for f in form.file.data or [] if f and f.filename]
     try:
         accepted = uploads.accept_uploads(category, incoming, uploaded_by=visitor().id)
     except RefusedUpload as exc:
