@@ -11,7 +11,10 @@ group = AppGroup("users", help="Account commands.")
 @group.command("create-first-admin")
 def create_first_admin() -> None:
     """Create the first admin when no user exists (ADMIN_USER + ADMIN_PASSWORD, or `admin` with a random password)."""
-    created = first_admin.create_first_admin()
+    try:
+        created = first_admin.create_first_admin()
+    except users.AccountError as exc:
+        raise click.ClickException(f"ADMIN_USER / ADMIN_PASSWORD: {exc}") from None
     if created is None:
         click.echo("Users exist already; no first admin created.")
     elif created.password is None:
