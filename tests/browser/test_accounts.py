@@ -28,7 +28,7 @@ def test_sign_in_lands_where_you_were_going_then_sign_out(fresh_tab, live_app, s
     tab = fresh_tab
     make_user(live_app, "editor", ["Asia"], username="maria")
     tab.goto("/search?q=charger")
-    expect(tab).to_have_url(re.compile(r"/login\?next=/search%3Fq%3Dcharger$"))
+    expect(tab).to_have_url(re.compile(r"/login\?next=/search\?q%3Dcharger$"))
     expect(tab.get_by_role("heading", name="Sign in")).to_be_visible()
     expect(tab.get_by_role("navigation", name="Main")).to_have_count(0)
     shot(tab, "sign-in-desktop")

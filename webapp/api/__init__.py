@@ -9,4 +9,7 @@ bp = ApiBlueprint("api", __name__, url_prefix="/api", description="Categories, u
 # Swagger UI's scripts and styles, served from the pip package instead of a CDN.
 docs_assets = Blueprint("docs_assets", __name__, static_folder=swagger_ui_path, static_url_path="/docs/assets")
 
-from webapp.api import accounts, changes, routes  # noqa: E402,F401
+# The contract first in the OpenAPI document, then the actions after upload, then accounts.
+from webapp.api import routes  # noqa: E402,F401,I001
+from webapp.api import changes  # noqa: E402,F401,I001
+from webapp.api import accounts  # noqa: E402,F401,I001

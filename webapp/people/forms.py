@@ -8,8 +8,7 @@ from webapp.models import Role
 from webapp.models.token import TOKEN_NAME_MAX
 from webapp.models.user import USERNAME_MAX
 
-ROLE_CHOICES = [(Role.VIEWER.value, "Viewer: reads"), (Role.EDITOR.value, "Editor: also creates categories and uploads"),
-                (Role.ADMIN.value, "Admin: everything, including deleting and managing users")]
+ROLE_CHOICES = [(Role.VIEWER.value, "Viewer"), (Role.EDITOR.value, "Editor"), (Role.ADMIN.value, "Admin")]
 _PASSWORD = {"maxlength": MAX_LENGTH, "minlength": MIN_LENGTH, "autocomplete": "new-password"}
 
 
