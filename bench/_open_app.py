@@ -7,9 +7,11 @@ Bench-only: nothing here is reachable from the product.
 """
 
 from flask import g
+from flask_limiter import Limiter
+from flask_talisman import Talisman
 
 from webapp import create_app
-from webapp.accounts import access, headers, throttle
+from webapp.accounts import access
 from webapp.accounts.identity import TOKEN, Visitor
 from webapp.accounts.scope import EVERYTHING
 from webapp.models import Role
@@ -20,7 +22,7 @@ EVERY_REGION_ADMIN = Visitor(0, "bench", Role.ADMIN, EVERYTHING, via=TOKEN)
 def _accounts_hook(hook) -> bool:
     # Bound methods of the limiter and Talisman, or functools.partial(…, limiter) for the limiter's headers.
     owners = [getattr(hook, "__self__", None), *getattr(hook, "args", ())]
-    return hook is access.check_request or any(owner in (throttle.limiter, headers.talisman) for owner in owners)
+    return hook is access.check_request or any(isinstance(owner, Limiter | Talisman) for owner in owners)
 
 
 def _as_admin() -> None:

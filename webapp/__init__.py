@@ -22,8 +22,8 @@ def create_app(config: Config | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     api.init_app(app, spec_kwargs=_api_security())
-    accounts.init_app(app)
     _register_blueprints(app)
+    accounts.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app

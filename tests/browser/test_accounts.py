@@ -81,6 +81,10 @@ def test_admin_adds_an_editor_for_asia_on_the_users_page(page, shot):
     shot(page, "users-phone")
 
     row.get_by_role("link", name="maria").click()
+    expect(page.get_by_label("Regions")).to_have_value("Asia")
+    shot(page, "user-phone")
+    page.set_viewport_size(DESKTOP)
+    shot(page, "user-desktop")
     page.get_by_label("Can sign in").uncheck()
     page.get_by_role("button", name="Save").click()
     expect(page.locator("#accounts tbody tr").filter(has_text="maria")).to_have_class("disabled")

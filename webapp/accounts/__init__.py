@@ -13,13 +13,14 @@ from webapp.accounts import access, headers, identity, throttle
 
 
 def init_app(app: Flask) -> None:
-    """Identify every request, enforce the routes' rules, throttle failed sign-ins and send security headers."""
+    """Identify every request, enforce the routes' rules, throttle failed sign-ins and send security headers
+    (after the blueprints are registered: the sign-in views get their limits here)."""
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     identity.init_app(app)
     app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)  # Redis away: sign-ins still work, unthrottled
-    throttle.limiter.init_app(app)
+    throttle.init_app(app)
     headers.init_app(app)
     app.before_request(access.check_request)
     app.add_template_global(access.allowed, "allowed")

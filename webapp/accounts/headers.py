@@ -16,12 +16,12 @@ POLICY = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
-talisman = Talisman()
 
 
 def init_app(app: Flask) -> None:
     """Send the headers on every response; HTTPS itself is the business of the proxy in front."""
-    talisman.init_app(
+    # One Talisman per app, not per process: it keeps its app and settings on the instance.
+    app.extensions["talisman"] = Talisman(
         app,
         force_https=False,
         content_security_policy=POLICY,

@@ -1,6 +1,6 @@
 """Sign-in throttling: only FAILED attempts count, per username and per address (Flask-Limiter on Redis)."""
 
-from flask import current_app, request
+from flask import Flask, current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -9,8 +9,6 @@ from webapp.accounts import events
 MESSAGE = "Too many failed sign-ins for this username or from this address. Please wait a minute and try again."
 # Views answer 401 to wrong credentials: that, and only that, uses up an attempt.
 FAILED = 401
-
-limiter = Limiter(key_func=get_remote_address, default_limits=[], key_prefix="throttle")
 
 
 def attempted_username() -> str:
@@ -33,12 +31,22 @@ def _breached(limit) -> None:
     events.sign_in_throttled(attempted_username())
 
 
-_by_address = limiter.shared_limit(_limit, scope="sign-in-address", deduct_when=_failed, methods=["POST"],
-                                   error_message=MESSAGE, on_breach=_breached)
-_by_username = limiter.shared_limit(_limit, scope="sign-in-username", key_func=attempted_username, deduct_when=_failed,
-                                    methods=["POST"], error_message=MESSAGE, on_breach=_breached)
-
-
 def counts_failures(view):
-    """Refuse a sign-in view with 429 once its username or address has failed too often; successes never count."""
-    return _by_address(_by_username(view))
+    """Mark a sign-in view: 429 once its username or address has failed too often; successes never count."""
+    view.counts_failed_sign_ins = True
+    return view
+
+
+def init_app(app: Flask) -> None:
+    """Give this app its own limiter (its own Redis) and put both limits on every marked view."""
+    # One Limiter per app, not per process: Flask-Limiter keeps its storage on the instance.
+    limiter = Limiter(key_func=get_remote_address, default_limits=[], key_prefix="throttle")
+    limiter.init_app(app)
+    app.extensions["throttle"] = limiter
+    by_address = limiter.shared_limit(_limit, scope="sign-in-address", deduct_when=_failed, methods=["POST"],
+                                      error_message=MESSAGE, on_breach=_breached)
+    by_username = limiter.shared_limit(_limit, scope="sign-in-username", key_func=attempted_username,
+                                       deduct_when=_failed, methods=["POST"], error_message=MESSAGE, on_breach=_breached)
+    for endpoint, view in list(app.view_functions.items()):
+        if getattr(view, "counts_failed_sign_ins", False):
+            app.view_functions[endpoint] = by_address(by_username(view))

@@ -6,7 +6,7 @@ import secrets
 from sqlalchemy import select, text
 
 from webapp.accounts import events
-from webapp.accounts.identity import TOKEN, Visitor, visitor_of
+from webapp.accounts.identity import TOKEN, VISITOR_COLUMNS, Visitor, note_snapshot, visitor_of
 from webapp.extensions import db
 from webapp.models import ApiToken, User
 from webapp.models.token import TOKEN_NAME_MAX
@@ -15,12 +15,13 @@ from webapp.models.token import TOKEN_NAME_MAX
 PREFIX = "wbt_"
 # `last_used_at` is written at most this often per token, so reads do not each become a write.
 TOUCH_SECONDS = 60
-_LOOKUP = (
-    select(ApiToken.id, User, text(f"(api_tokens.last_used_at IS NULL OR api_tokens.last_used_at"
-                                   f" < localtimestamp - interval '{TOUCH_SECONDS} seconds') AS stale"))
-    .join(User, User.id == ApiToken.user_id)
-    .where(User.active)
-)
+# One unique-index query per request: the token's user, and whether its last use needs writing.
+_LOOKUP = text(f"""
+    SELECT t.id AS token_id, {VISITOR_COLUMNS},
+           (t.last_used_at IS NULL OR t.last_used_at < localtimestamp - interval '{TOUCH_SECONDS} seconds') AS stale
+      FROM api_tokens t JOIN users u ON u.id = t.user_id
+     WHERE t.token_hash = :hash AND u.active
+""")
 _TOUCH = text(f"""
     UPDATE api_tokens SET last_used_at = localtimestamp
      WHERE id = :id AND (last_used_at IS NULL OR last_used_at < localtimestamp - interval '{TOUCH_SECONDS} seconds')
@@ -68,12 +69,12 @@ def visitor_for(secret: str) -> Visitor | None:
     """Return who a token belongs to (active users only), noting when it was last used; None if unknown."""
     if not secret.startswith(PREFIX) or len(secret) > 100:
         return None
-    row = db.session.execute(_LOOKUP.where(ApiToken.token_hash == _digest(secret))).first()
+    row = db.session.execute(_LOOKUP, {"hash": _digest(secret)}).first()
     if row is None:
         return None
-    token_id, user, stale = row
-    if stale:
+    note_snapshot(row)
+    if row.stale:
         # Its own short transaction: the answer that follows must start from a clean snapshot (snapshot_cache).
-        db.session.execute(_TOUCH, {"id": token_id})
+        db.session.execute(_TOUCH, {"id": row.token_id})
         db.session.commit()
-    return visitor_of(user, TOKEN, token_id)
+    return visitor_of(row, TOKEN, row.token_id)
