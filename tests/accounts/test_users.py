@@ -109,3 +109,14 @@ def test_the_users_page_adds_edits_and_deletes_an_account(client):
     assert kept.status_code == 400 and "nothing was deleted" in kept.text
     gone = client.post("/users/maria/delete", data={"confirm_username": "maria"}, follow_redirects=True)
     assert "Deleted “maria”." in gone.text and "maria" not in [u["username"] for u in client.get("/api/users").json["users"]]
+
+
+def test_operators_manage_accounts_from_the_command_line(runner, anonymous):
+    made = runner.invoke(args=["users", "create", "maria", "--role", "editor", "--region", "Asia", "--password", PASSWORD])
+    assert made.exit_code == 0 and "Created “maria” (editor, Asia)." in made.output
+    assert "maria  editor  Asia" in runner.invoke(args=["users", "list"]).output
+    weak = runner.invoke(args=["users", "create", "tom", "--password", "short"])
+    assert weak.exit_code == 1 and "at least 10 characters" in weak.output
+    assert runner.invoke(args=["users", "set-password", "maria", "--password", "a forgotten one, reset"]).exit_code == 0
+    assert anonymous.post("/login", data={"username": "maria", "password": "a forgotten one, reset"}).status_code == 302
+    assert runner.invoke(args=["users", "set-password", "nobody", "--password", PASSWORD]).exit_code == 1

@@ -118,15 +118,16 @@ def create_user(username: object, password: object, role: object, regions: objec
 def update_user(user: User, changes: Changes, *, by: str) -> User:
     """Apply an admin's changes to an account in one transaction; a disabled user is signed out everywhere."""
     wanted = _validated(changes)
-    _lock_admins(user)
+    was_admin = _lock_admins(user)
     changed = [name for name in ("role", "regions", "active") if name in wanted and getattr(user, name) != wanted[name]]
     changed += ["password"] if "password_hash" in wanted else []
     for name, value in wanted.items():
         setattr(user, name, value)
     if {"password", "active"} & set(changed):
         user.session_version += 1  # every session of the old password, or of before the disabling, ends
-    if changed:
+    if was_admin and not _active_admin(user):
         _keep_an_admin()
+    if changed:
         user.updated_at = func.now()
     db.session.commit()
     if "active" in changed and not user.active:
@@ -155,17 +156,25 @@ def _validated(changes: Changes) -> dict[str, object]:
 def delete_user(user: User, *, by: str) -> None:
     """Delete an account with its tokens; the files it uploaded stay, their uploader unknown."""
     username = user.username
-    _lock_admins(user)
+    was_admin = _lock_admins(user)
     db.session.delete(user)
-    _keep_an_admin()
+    if was_admin:
+        _keep_an_admin()
     db.session.commit()
     events.user_deleted(username, by)
 
 
-def _lock_admins(user: User) -> None:
-    """Before changing an admin, lock every admin row: two admins demoting each other queue, and one is refused."""
-    if user.role == Role.ADMIN.value:
-        db.session.execute(select(User.id).where(User.role == Role.ADMIN.value).order_by(User.id).with_for_update())
+def _active_admin(user: User) -> bool:
+    return user.role == Role.ADMIN.value and user.active
+
+
+def _lock_admins(user: User) -> bool:
+    """Before changing an active admin, lock every admin row (two admins demoting each other queue, and one is
+    refused); return whether the user was one."""
+    if not _active_admin(user):
+        return False
+    db.session.execute(select(User.id).where(User.role == Role.ADMIN.value).order_by(User.id).with_for_update())
+    return True
 
 
 def _keep_an_admin() -> None:

@@ -20,10 +20,11 @@ def create_first_admin() -> None:
     elif created.password is None:
         click.echo(f"Created the first admin “{created.username}” with the password from ADMIN_PASSWORD.")
     else:
-        kept = f" (also in {created.password_file}, deleted once it is changed)" if created.password_file else ""
-        click.echo(f"Created the first admin “{created.username}”. Sign in with this password{kept};")
-        click.echo("the first sign-in asks for a new one:")
+        click.echo(f"Created the first admin “{created.username}”. Sign in with this password; the first sign-in")
+        click.echo("asks you to choose your own:")
         click.echo(f"\n    {created.password}\n")
+        if created.password_file:
+            click.echo(f"It is also in {created.password_file} until then.")
 
 
 @group.command("create")
@@ -48,10 +49,13 @@ def set_password(username: str, password: str) -> None:
     user = users.find_user(username)
     if user is None:
         raise click.ClickException(f"There is no user named “{username}”.")
+    first_password = user.must_change_password
     try:
         users.update_user(user, users.Changes(password=password, active=True), by="cli")
     except users.AccountError as exc:
         raise click.ClickException(str(exc)) from None
+    if first_password:
+        first_admin.forget_initial_password()
     click.echo(f"Set a new password for “{user.username}”; it can sign in with it now.")
 
 
