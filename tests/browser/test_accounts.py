@@ -81,7 +81,7 @@ def test_admin_adds_an_editor_for_asia_on_the_users_page(page, shot):
     shot(page, "users-phone")
 
     row.get_by_role("link", name="maria").click()
-    expect(page.get_by_label("Regions")).to_have_value("Asia")
+    expect(page.get_by_role("combobox", name="Regions")).to_have_value("Asia")
     shot(page, "user-phone")
     page.set_viewport_size(DESKTOP)
     shot(page, "user-desktop")
