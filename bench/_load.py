@@ -162,6 +162,14 @@ def prepare_database() -> None:
         raise SystemExit("The database already has categories; point DATABASE_URL at an empty database.")
 
 
+def bench_token() -> dict[str, str]:
+    """Create the bench's admin (every region) and an API token; return the header every request sends."""
+    from webapp.accounts import tokens, users
+
+    admin = users.create_user("bench", "bench-password-not-for-use", "admin", by="bench")
+    return {"Authorization": f"Bearer {tokens.create_token(admin, 'bench')[1]}"}
+
+
 def vacuum() -> None:
     """VACUUM ANALYZE the tables, as autovacuum would after a bulk load."""
     db.session.commit()

@@ -26,6 +26,7 @@ def derive(result: dict) -> None:
         for name in _paths(last) + [p + ONE for p in _paths(last)]:
             if first.get(name, {}).get("p95_ms") and name in last:
                 result["growth"][name] = round(last[name]["p95_ms"] / first[name]["p95_ms"], 2)
+    result["authentication_ms_p50"] = {step: authentication_cost(figures) for step, figures in result["steps"].items()}
     measured = {**last, **result.get("uploads", {})}
     if "upload_1mb" in measured:
         # Ten times the cells: the upload should cost about the same, processing inside the request should not.
@@ -77,10 +78,29 @@ def print_report(result: dict) -> None:
               f"{last[name]['requests_per_s']:>8.1f}{f'{growth:.2f}×' if growth else '-':>8}"
               f"  {_verdict(name, last[name]['p95_ms']):<11} {_verdict(name, alone['p95_ms']) if alone else '-'}")
     _print_baselines(result)
+    _print_authentication(result)
     for name, run in result.get("workers", {}).items():
         print(f"{name.replace('_', ' ')} process(es): {run['documents_per_s']} documents/s end to end "
               f"({run['processed']} done, {run['failed']} failed in {run['seconds']} s)")
     print(f"category totals that disagree with their documents: {result.get('totals_mismatches')}")
+
+
+def authentication_cost(step: dict) -> dict[str, dict[str, float]]:
+    """Return, per path measured both ways, how many ms at p50 being signed in with a token adds."""
+    return {
+        name.removesuffix("_no_auth"): {
+            clients: round(step[name.removesuffix("_no_auth") + suffix]["p50_ms"] - step[name + suffix]["p50_ms"], 2)
+            for clients, suffix in (("clients", ""), ("1_client", ONE))
+        }
+        for name in step if name.endswith("_no_auth")
+    }
+
+
+def _print_authentication(result: dict) -> None:
+    for step, figures in sorted(result["steps"].items(), key=lambda item: int(item[0])):
+        for name, added in authentication_cost(figures).items():
+            print(f"authentication adds at {int(step):,} documents, {name}: {added['clients']:+.2f} ms at p50 with "
+                  f"{result['clients']} clients, {added['1_client']:+.2f} ms with 1 client")
 
 
 def _print_baselines(result: dict) -> None:

@@ -71,10 +71,14 @@ def _query_paths(corpus: Corpus) -> dict[str, str]:
 # The cheapest dynamic request (database, queue and search each pinged once): the floor under every path.
 FLOOR = ("floor_healthz", "/healthz")
 UNCACHED = "_uncached"
+# Paths also measured on a server without the accounts' per-request work (bench/_open_app.py): the difference
+# is what identifying the caller by token, checking the route's rule and the security headers add.
+NO_AUTH = "_no_auth"
+AUTH_PATHS = ("sum_type", "dashboard", "search_api_rare")
 
 
-def _get(path: str):
-    return lambda _number: Request("GET", path)
+def _get(path: str, auth: dict[str, str]):
+    return lambda _number: Request("GET", path, headers=auth)
 
 
 def _summary(result: Measurement) -> dict:
@@ -83,7 +87,7 @@ def _summary(result: Measurement) -> dict:
             "errors": result.errors}
 
 
-def measure_queries(servers: dict[str, str], corpus: Corpus, args) -> dict[str, dict]:
+def measure_queries(servers: dict[str, str], corpus: Corpus, args, auth: dict[str, str]) -> dict[str, dict]:
     """Measure every query path with the configured clients and with one client, and the sum_type baseline.
 
     Each path is measured as served (answers reused while the database is unchanged) and on a server that
@@ -95,10 +99,11 @@ def measure_queries(servers: dict[str, str], corpus: Corpus, args) -> dict[str, 
     paths = _query_paths(corpus)
     runs = [(name, servers["app"], path) for name, path in paths.items()]
     runs += [(name + UNCACHED, servers["uncached"], path) for name, path in paths.items()]
+    runs += [(name + NO_AUTH, servers["open"], paths[name]) for name in AUTH_PATHS]
     runs += [(FLOOR[0], servers["app"], FLOOR[1]), ("baseline_sum_type", servers["baseline"], paths["sum_type"])]
     for name, base, path in runs:
-        figures[name] = _summary(measure(base, _get(path), args.clients, args.requests, warmup=args.clients))
-        figures[f"{name}_1_client"] = _summary(measure(base, _get(path), 1, one, warmup=2))
+        figures[name] = _summary(measure(base, _get(path, auth), args.clients, args.requests, warmup=args.clients))
+        figures[f"{name}_1_client"] = _summary(measure(base, _get(path, auth), 1, one, warmup=2))
         print(f"  {name}: p95 {figures[name]['p95_ms']} ms, one client {figures[f'{name}_1_client']['p95_ms']} ms",
               file=sys.stderr, flush=True)
     return figures
@@ -109,7 +114,7 @@ def _load_average() -> list[float]:
     return [round(value, 2) for value in os.getloadavg()]
 
 
-def _upload_requests(corpus: Corpus, workbooks: WorkbookFactory, label: str, count: int):
+def _upload_requests(corpus: Corpus, workbooks: WorkbookFactory, label: str, count: int, auth: dict[str, str]):
     """Build `count` distinct uploads before measuring: zipping a workbook in the client mid-run would
     take the server's CPU (2 cores here) and show up as upload latency."""
     requests = []
@@ -117,24 +122,25 @@ def _upload_requests(corpus: Corpus, workbooks: WorkbookFactory, label: str, cou
         category = corpus.categories[number % len(corpus.categories)].name
         request = multipart("file", f"{label}-{number}.xlsx", workbooks.variant(f"{label}-{number}"))
         request.path = f"/api/categories/{category}/files"
+        request.headers.update(auth)
         requests.append(request)
     return requests.__getitem__
 
 
-def measure_uploads(base: str, baseline: str, corpus: Corpus, args, app) -> dict[str, dict]:
+def measure_uploads(base: str, baseline: str, corpus: Corpus, args, app, auth: dict[str, str]) -> dict[str, dict]:
     """Measure the upload endpoint against processing inside the request, for a 100 KB and a 1 MB workbook."""
     figures = {}
     for size_label, size in (("100kb", 100_000), ("1mb", 1_000_000)):
         workbooks = WorkbookFactory(corpus, size)
-        product = measure(base, _upload_requests(corpus, workbooks, f"upload-{size_label}", args.requests + args.clients),
+        product = measure(base, _upload_requests(corpus, workbooks, f"upload-{size_label}", args.requests + args.clients, auth),
                           args.clients, args.requests, warmup=args.clients)
         figures[f"upload_{size_label}"] = {**_summary(product), "bytes": workbooks.size, "cells": workbooks.cells}
         alone_count = max(10, args.requests // 4)
-        alone = measure(base, _upload_requests(corpus, workbooks, f"alone-{size_label}", alone_count + 2), 1,
+        alone = measure(base, _upload_requests(corpus, workbooks, f"alone-{size_label}", alone_count + 2, auth), 1,
                         alone_count, warmup=2)
         figures[f"upload_{size_label}_1_client"] = _summary(alone)
         count = max(20, min(args.requests, 60 if size_label == "100kb" else 20))
-        inline = measure(baseline, _upload_requests(corpus, workbooks, f"inline-{size_label}", count + 2),
+        inline = measure(baseline, _upload_requests(corpus, workbooks, f"inline-{size_label}", count + 2, auth),
                          args.clients, count, warmup=2)
         figures[f"baseline_upload_{size_label}"] = {**_summary(inline), "bytes": workbooks.size,
                                                     "cells": workbooks.cells}
@@ -144,7 +150,7 @@ def measure_uploads(base: str, baseline: str, corpus: Corpus, args, app) -> dict
     return figures
 
 
-def measure_workers(stack: Stack, base: str, corpus: Corpus, args, app) -> dict[str, dict]:
+def measure_workers(stack: Stack, base: str, corpus: Corpus, args, app, auth: dict[str, str]) -> dict[str, dict]:
     """Upload documents while 1, then 2, workers run; return documents per second from upload to done."""
     workbooks = WorkbookFactory(corpus, 100_000)
     figures = {}
@@ -153,7 +159,7 @@ def measure_workers(stack: Stack, base: str, corpus: Corpus, args, app) -> dict[
         with app.app_context():
             _load.wait_for_workers(count)
         label = f"workers{count}"
-        requests = _upload_requests(corpus, workbooks, label, args.worker_docs)
+        requests = _upload_requests(corpus, workbooks, label, args.worker_docs, auth)
         started = time.monotonic()
         uploads = measure(base, requests, args.clients, args.worker_docs)
         with app.app_context():
@@ -185,6 +191,7 @@ def run(args) -> dict:
                   "clients": args.clients, "machine": _machine(), "load_seconds": {}, "steps": {}}
         with app.app_context():
             _load.prepare_database()
+            auth = _load.bench_token()  # every request is signed in, as a script with a token is
             category_ids = _load.create_categories(corpus)
         servers: dict[str, str] = {}
         loaded = 0
@@ -195,12 +202,13 @@ def run(args) -> dict:
             loaded = step
             if not servers:
                 servers = {"app": stack.serve()[0], "uncached": stack.serve(SNAPSHOT_CACHE="0")[0],
-                           "baseline": stack.serve("bench._baseline_app:app")[0]}
+                           "baseline": stack.serve("bench._baseline_app:app")[0],
+                           "open": stack.serve("bench._open_app:app")[0]}
             print(f"Measuring queries at {step:,} documents", file=sys.stderr)
-            result["steps"][str(step)] = measure_queries(servers, corpus, args)
+            result["steps"][str(step)] = measure_queries(servers, corpus, args, auth)
         print("Measuring uploads and workers", file=sys.stderr)
-        result["uploads"] = measure_uploads(servers["app"], servers["baseline"], corpus, args, app)
-        result["workers"] = measure_workers(stack, servers["app"], corpus, args, app)
+        result["uploads"] = measure_uploads(servers["app"], servers["baseline"], corpus, args, app, auth)
+        result["workers"] = measure_workers(stack, servers["app"], corpus, args, app, auth)
         with app.app_context():
             result["totals_mismatches"] = _load.verify_totals()
         return result

@@ -20,7 +20,9 @@ from webapp.extensions import db
 from webapp.services.pipeline import queue
 
 # Fixture modules, one per topic, e.g. "tests.fixtures_search".
-pytest_plugins: list[str] = ["tests.fixtures_search", "tests.fixtures_faults", "tests.fixtures_storage"]
+pytest_plugins: list[str] = [
+    "tests.fixtures_search", "tests.fixtures_faults", "tests.fixtures_storage", "tests.fixtures_accounts",
+]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
@@ -68,16 +70,16 @@ def clean_state(request, app):
     yield
     with app.app_context():
         db.session.remove()
-        db.session.execute(text("TRUNCATE documents, categories RESTART IDENTITY CASCADE"))
+        db.session.execute(text("TRUNCATE documents, categories, api_tokens, users RESTART IDENTITY CASCADE"))
         db.session.commit()
         broker.connection().flushdb()
     shutil.rmtree(app.config["UPLOAD_FOLDER"], ignore_errors=True)
 
 
 @pytest.fixture
-def client(app):
-    """A test client for pages and the API."""
-    return app.test_client()
+def client(login_as):
+    """A test client for pages and the API, signed in as an admin who sees every region."""
+    return login_as("admin")
 
 
 @pytest.fixture

@@ -7,11 +7,22 @@ import urllib.request
 import uuid
 
 
-def request(url: str, body: bytes | None = None, content_type: str = "application/json"):
-    """Send a request and return (status, decoded JSON body)."""
-    req = urllib.request.Request(url, data=body, headers={"Content-Type": content_type} if body else {})
+def request(url: str, body: bytes | None = None, content_type: str = "application/json", token: str | None = None):
+    """Send a request (with an API token if given) and return (status, decoded JSON body)."""
+    headers = {"Content-Type": content_type} if body else {}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=body, headers=headers)
     with urllib.request.urlopen(req, timeout=10) as response:
         return response.status, json.loads(response.read())
+
+
+def api_token(base: str, username: str, password: str) -> str:
+    """Trade a username and password for an API token, as a script does."""
+    body = json.dumps({"username": username, "password": password, "name": "tests"}).encode()
+    status, answer = request(f"{base}/api/tokens", body)
+    assert status == 201, answer
+    return answer["token"]
 
 
 def multipart(files: list[tuple[str, bytes]]) -> tuple[bytes, str]:

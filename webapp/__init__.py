@@ -19,7 +19,7 @@ def create_app(config: Config | None = None) -> Flask:
     _require_settings(app)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from webapp import cli, errors, input_guard
+    from webapp import accounts, cli, errors, input_guard
     from webapp.extensions import api, csrf, db, migrate
 
     _trust_proxies(app)
@@ -28,8 +28,9 @@ def create_app(config: Config | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
-    api.init_app(app)
+    api.init_app(app, spec_kwargs=_api_security())
     _register_blueprints(app)
+    accounts.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     return app
@@ -41,9 +42,11 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.explore import bp as explore_bp
     from webapp.extensions import api, csrf
     from webapp.main import bp as main_bp
+    from webapp.people import bp as people_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(explore_bp)
+    app.register_blueprint(people_bp)
     app.register_blueprint(docs_assets)
     csrf.exempt(api_bp)
     api.register_blueprint(api_bp)
@@ -54,6 +57,17 @@ def _trust_proxies(app: Flask) -> None:
     hops = app.config["PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+def _api_security() -> dict:
+    """Describe in the OpenAPI document how the API is signed in to: a bearer token, or the pages' session."""
+    return {
+        "components": {"securitySchemes": {
+            "bearerToken": {"type": "http", "scheme": "bearer",
+                            "description": "A token from POST /api/tokens or the profile page (shown once)."},
+            "sessionCookie": {"type": "apiKey", "in": "cookie", "name": "session",
+                              "description": "The pages' sign-in; writes then need the X-CSRFToken header."},
+        }},
+        "security": [{"bearerToken": []}, {"sessionCookie": []}],
+    }
 
 
 def _require_settings(app: Flask) -> None:

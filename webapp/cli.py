@@ -6,14 +6,14 @@ import logging
 import click
 from flask import Flask
 
-from webapp.commands import backup, documents, search, storage, totals
+from webapp.commands import backup, documents, search, storage, totals, users
 
 _SERVERS = {"DATABASE_URL": "PostgreSQL", "REDIS_URL": "Redis", "S3_BUCKET": "SeaweedFS"}
 
 
 def init_app(app: Flask) -> None:
     """Add every command group to the app's CLI."""
-    for module in (search, documents, totals, storage, backup):
+    for module in (search, documents, totals, users, storage, backup):
         app.cli.add_command(module.group)
 
 

@@ -30,6 +30,10 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, "1" if default else "0").strip().lower() in ("1", "true", "yes", "on")
+
+
 class Config:
     """Production-shaped settings; every value can come from the environment."""
 
@@ -87,6 +91,22 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     REQUIRE_SECRET = True
 
+    # Accounts (webapp/accounts/). The first admin, created when no user exists yet: without both,
+    # `flask users create-first-admin` makes `admin` with a random password that must be changed.
+    ADMIN_USER = os.environ.get("ADMIN_USER", "")
+    ADMIN_PASSWORD = os.environ.get("ADMIN_PASSWORD", "")
+    # Session cookie: never readable by scripts, not sent by other sites' forms; Secure behind HTTPS.
+    SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    # Failed sign-ins allowed per username and per address before 429 (Flask-Limiter, stored in Redis).
+    LOGIN_THROTTLE = os.environ.get("LOGIN_THROTTLE", "5 per minute")
+    RATELIMIT_STRATEGY = "moving-window"
+    RATELIMIT_HEADERS_ENABLED = False
+    # argon2id cost of each password hash (argon2-cffi's defaults: ~0.15 s on 2 cores); tests use less.
+    PASSWORD_HASH_TIME_COST = _int("PASSWORD_HASH_TIME_COST", 3)
+    PASSWORD_HASH_MEMORY_KIB = _int("PASSWORD_HASH_MEMORY_KIB", 65536)
+
     # `make run` (webapp/runner.py): where it serves, how many workers and web processes it starts,
     # and the cache size of the embedded PostgreSQL it starts when DATABASE_URL is not set. S3=1 keeps files in an
     # embedded SeaweedFS under instance/s3 (and, once it holds them, `make run` and commands keep using it).
@@ -116,6 +136,13 @@ class Config:
     def MAX_FORM_MEMORY_SIZE(self) -> int:  # noqa: N802 - Flask reads this name
         return self.MAX_FORM_FIELD_KB * 1024
 
+    @property
+    def RATELIMIT_STORAGE_URI(self) -> str:  # noqa: N802 - Flask-Limiter reads this name
+        # Sign-in throttling counts in the same Redis as the queue, so every web process shares the counts
+        # (the `limits` library spells a Unix socket, as the embedded Redis uses, `redis+unix://`).
+        url = self.REDIS_URL
+        return "redis+" + url if url.startswith("unix://") else url
+
 
 class TestConfig(Config):
     """Tests: URLs come from the test fixtures, CSRF is exercised explicitly."""
@@ -129,3 +156,6 @@ class TestConfig(Config):
     # Tests choose their file store per fixture (tests/fixtures_storage.py): the local folder unless asked.
     S3_BUCKET = S3_ENDPOINT_URL = AWS_ACCESS_KEY_ID = AWS_SECRET_ACCESS_KEY = ""
     WTF_CSRF_ENABLED = False
+    # Cheap hashes: tests create and sign in hundreds of users.
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 1024

@@ -36,6 +36,7 @@ def _environment(folder: Path, servers: list) -> dict[str, str]:
 def _start(env: dict[str, str]) -> list[subprocess.Popen]:
     python = sys.executable
     subprocess.run([python, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=env, check=True)
+    _first_admin(env)
     workers, port, host = Config.WORKERS, Config.PORT, Config.HOST
     children = [_worker(env) for _ in range(workers)]
     children.append(subprocess.Popen(
@@ -45,6 +46,14 @@ def _start(env: dict[str, str]) -> list[subprocess.Popen]:
     ))
     print(f"runner: {workers} worker(s); open http://{host}:{port}/ (Ctrl-C stops everything)", flush=True)
     return children
+
+
+def _first_admin(env: dict[str, str]) -> None:
+    """Create the first admin on the first start (ADMIN_USER + ADMIN_PASSWORD, or a printed random password)."""
+    subprocess.run([sys.executable, "-m", "flask", "users", "create-first-admin"], cwd=ROOT, env=env, check=True)
+    waiting = Config.INSTANCE_DIR / "initial-admin-password"
+    if waiting.exists():
+        print(f"runner: the first admin's password is in {waiting} until its first sign-in changes it", flush=True)
 
 
 def _worker(env: dict[str, str]) -> subprocess.Popen:

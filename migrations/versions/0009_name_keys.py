@@ -10,7 +10,7 @@ promises); a name whose key an earlier category already has (two names lower() t
 id appended, and the migration says so.
 
 Revision ID: 0009_name_keys
-Revises: 0004_filtered_search
+Revises: 0005_accounts
 """
 import unicodedata
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_name_keys"
-down_revision = "0004_filtered_search"
+down_revision = "0005_accounts"
 branch_labels = None
 depends_on = None
 
@@ -26,7 +26,7 @@ NAME_MAX = 64
 
 
 def _spelling(value: str) -> str:
-    # A copy of services/answers/names.py as of this revision: migrations never import the app.
+    # A copy of webapp/names.py as of this revision: migrations never import the app.
     return unicodedata.normalize("NFC", value.strip())
 
 

@@ -5,6 +5,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.fixtures_accounts import signed_in_client
+
 # Python's lower() and PostgreSQL's disagree on these; casefold() + NFC is the one comparison.
 UNICODE_NAMES = {"İstanbul": "İSTANBUL", "ΣΊΣΥΦΟΣ": "σίσυφος", "Straße": "STRASSE", "Café": "CAFE\u0301"}
 
@@ -156,7 +158,7 @@ def test_the_migration_fills_keys_for_existing_categories(database_at_0004):
         ("σίσυφος (2)", "σίσυφοσ (2)", "ΣΊΣΥΦΟΣ", "σίσυφοσ", "phones", "phones"),
         ("Café", "café", "Asia", "asia", "phones", "phones"),
     ]
-    client = app.test_client()
+    client = signed_in_client(app)
     assert client.get(f"/api/categories/{quote('σίσυφος')}").json["name"] == "ΣΊΣΥΦΟΣ"
     assert client.get(f"/api/categories/{quote('café')}").json["name"] == "Café"
     assert client.get("/api/types/PHONES/sum").json == {"type": "phones", "total": "7.5", "documents": 3, "pending": 0}

@@ -96,3 +96,19 @@ def test_uncommitted_changes_are_never_kept_for_others(app, client, api):
         assert _in_another_request(client, "/api/types/phones/sum")["total"] == "0"
         db.session.rollback()
     assert client.get("/api/types/phones/sum").json["total"] == "0"
+
+
+def test_identifying_the_caller_is_the_only_query_of_a_cached_answer(app, api, bearer):
+    api.create_category("asian_phones")
+    headers, caller = bearer("viewer"), app.test_client()
+    for _ in range(2):  # the first use notes the token's last use, the second fills the cache
+        caller.get("/api/types/phones/sum", headers=headers)
+    statements = []
+    with app.app_context():
+        listener = lambda *args: statements.append(args[2])  # noqa: E731 - the statement text
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert caller.get("/api/types/phones/sum", headers=headers).json["total"] == "0"
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(statements) == 1 and "api_tokens" in statements[0], statements

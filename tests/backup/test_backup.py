@@ -17,6 +17,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from tests.fixtures_accounts import signed_in_client
 from tests.fixtures_storage import empty_bucket, on_s3, run_jobs_in
 from webapp import broker, create_app
 from webapp.extensions import db
@@ -67,7 +68,7 @@ def _upload(client, category, *files):
 
 def _fill(app, make_workbook) -> None:
     """Several categories, files done, failed, queued, half-processed and deleted, one file in two categories."""
-    client = app.test_client()
+    client = signed_in_client(app)
     for name, region, type_ in [("asia_phones", "Asia", "phones"), ("eu_phones", "Europe", "phones"),
                                 ("asia_tablets", "Asia", "tablets")]:
         assert client.post("/api/categories", json={"name": name, "region": region, "type": type_}).status_code == 201
@@ -91,7 +92,7 @@ def _fill(app, make_workbook) -> None:
 
 def _picture(app) -> dict:
     """Everything a user sees: categories and totals, every document, search and region answers, the files."""
-    client = app.test_client()
+    client = signed_in_client(app)
     with app.app_context():
         documents = [tuple(row) for row in db.session.execute(text(
             "SELECT d.id, c.name, d.filename, d.sha256, d.size, d.status, d.total, d.counted_total, d.error, "
@@ -137,12 +138,12 @@ def test_a_backup_restores_into_an_empty_installation_with_identical_answers(
     assert target.test_cli_runner().invoke(args=["search", "check"]).exit_code == 0
     # The restored installation carries on: its queued and half-processed files are counted once.
     run_jobs_in(target)
-    assert target.test_client().get("/api/categories/asia_tablets").json["total"] == "5.5"
+    assert signed_in_client(target).get("/api/categories/asia_tablets").json["total"] == "5.5"
     assert target.test_cli_runner().invoke(args=["totals", "check"]).exit_code == 0
 
 
 def _small_backup(app, make_workbook, path: Path) -> None:
-    client = app.test_client()
+    client = signed_in_client(app)
     client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
     _upload(client, "phones", ("a.xlsx", make_workbook({"S": [["anvil", 1.5]]})))
     run_jobs_in(app)
@@ -197,7 +198,7 @@ def test_restoring_into_an_installation_that_holds_data_is_refused(app, make_wor
     _small_backup(app, make_workbook, archive)
     refused = app.test_cli_runner().invoke(args=["backup", "restore", str(archive)])
     assert refused.exit_code == 1 and "only into an empty installation" in refused.output
-    assert app.test_client().get("/api/categories/phones").json["total"] == "1.5"
+    assert signed_in_client(app).get("/api/categories/phones").json["total"] == "1.5"
     again = app.test_cli_runner().invoke(args=["backup", "create", str(archive)])
     assert again.exit_code == 1 and "exists already" in again.output, "a backup is never overwritten"
 
@@ -218,7 +219,7 @@ def test_an_older_backup_is_brought_forward_by_the_migrations(empty_installation
         script = ScriptDirectory.from_config(older.extensions["migrate"].migrate.get_config())
         head = script.get_current_head()
         previous = script.get_revision(head).down_revision
-    client = older.test_client()
+    client = signed_in_client(older)
     client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
     _upload(client, "phones", ("a.xlsx", make_workbook({"S": [["anvil", 1.5]]})))
     run_jobs_in(older)
@@ -234,5 +235,5 @@ def test_an_older_backup_is_brought_forward_by_the_migrations(empty_installation
     with target.app_context():
         assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
         db.session.remove()
-    assert target.test_client().get("/api/categories/phones").json["total"] == "1.5"
-    assert [h["document_id"] for h in target.test_client().get("/api/search?q=anvil").json["hits"]] == [1]
+    assert signed_in_client(target).get("/api/categories/phones").json["total"] == "1.5"
+    assert [h["document_id"] for h in signed_in_client(target).get("/api/search?q=anvil").json["hits"]] == [1]

@@ -13,6 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from tests.browser.files import XLSX
+from tests.fixtures_accounts import make_user, token_for
 from webapp import create_app
 from webapp.embedded import free_port
 
@@ -59,15 +60,33 @@ def live_config(config):
 
 
 @pytest.fixture(scope="session")
-def live_server(app, live_config):
+def live_app(app, live_config):
+    """The app served to the browser (CSRF on)."""
+    return create_app(live_config)
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
     """Serve the app on 127.0.0.1 from a thread; return its base URL."""
-    served = create_app(live_config)
-    server = make_server("127.0.0.1", free_port(), served, threaded=True)
+    server = make_server("127.0.0.1", free_port(), live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def admin(live_app):
+    """An admin who sees every region (the tables are emptied after each test)."""
+    return make_user(live_app, "admin", username="ada")
+
+
+def session_cookie(live_app, live_server: str, user) -> dict:
+    """Return the cookie a sign-in would have set for this user, for a browser context to carry."""
+    value = live_app.session_interface.get_signing_serializer(live_app).dumps(
+        {"_user_id": f"{user.id}:{user.session_version}", "_fresh": True})
+    return {"name": live_app.config["SESSION_COOKIE_NAME"], "value": value, "url": live_server, "httpOnly": True}
 
 
 @pytest.fixture
@@ -96,11 +115,8 @@ def worker(live_config):
             process.wait(timeout=5)
 
 
-@pytest.fixture
-def page(browser, live_server, request):
-    """A fresh browser tab at desktop width; fails the test on any JavaScript error, saves a screenshot at the end."""
-    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
-    tab = context.new_page()
+def watch_for_errors(tab) -> list[str]:
+    """Collect JavaScript errors, console errors (a Content-Security-Policy violation is one) and failed assets."""
     errors: list[str] = []
     tab.on("pageerror", lambda exc: errors.append(str(exc)))
     # Refused uploads answer 4xx on purpose; Chromium logs those as console errors, so responses are judged below.
@@ -108,6 +124,17 @@ def page(browser, live_server, request):
            if msg.type == "error" and not msg.text.startswith("Failed to load resource") else None)
     tab.on("response", lambda r: errors.append(f"{r.status} {r.url}")
            if r.status >= 400 and r.request.resource_type in ("stylesheet", "script", "image", "font") else None)
+    return errors
+
+
+@pytest.fixture
+def page(browser, live_app, live_server, admin, request):
+    """A fresh tab at desktop width, signed in as an admin; fails the test on any JavaScript error or CSP
+    violation, saves a screenshot at the end."""
+    context = browser.new_context(base_url=live_server, viewport={"width": 1280, "height": 900})
+    context.add_cookies([session_cookie(live_app, live_server, admin)])
+    tab = context.new_page()
+    errors = watch_for_errors(tab)
     yield tab
     ARTIFACTS.mkdir(exist_ok=True)
     tab.screenshot(path=str(ARTIFACTS / f"{request.node.name}-end.png"), full_page=True)
@@ -129,20 +156,23 @@ def shot(request):
 
 
 @pytest.fixture
-def site(page, make_workbook):
-    """Set up data through the served JSON API, like another client program would."""
+def site(page, live_app, admin, make_workbook):
+    """Set up data through the served JSON API with the admin's token, like another client program would."""
     import time
+
+    auth = {"Authorization": f"Bearer {token_for(live_app, admin)}"}
 
     class Site:
         def create_category(self, name: str, region: str = "Asia", type: str = "phones") -> dict:
-            response = page.request.post("/api/categories", data={"name": name, "region": region, "type": type})
+            response = page.request.post("/api/categories", data={"name": name, "region": region, "type": type},
+                                         headers=auth)
             assert response.status == 201, response.text()
             return response.json()
 
         def upload(self, category: str, filename: str, content: bytes) -> dict:
             response = page.request.post(
                 f"/api/categories/{category}/files",
-                multipart={"file": {"name": filename, "mimeType": XLSX, "buffer": content}},
+                multipart={"file": {"name": filename, "mimeType": XLSX, "buffer": content}}, headers=auth,
             )
             assert response.status == 202, response.text()
             return response.json()["documents"][0]
@@ -150,7 +180,7 @@ def site(page, make_workbook):
         def wait_until_settled(self, *document_ids: int, seconds: float = 30) -> list[dict]:
             deadline = time.monotonic() + seconds
             while True:
-                docs = [page.request.get(f"/api/documents/{i}").json() for i in document_ids]
+                docs = [page.request.get(f"/api/documents/{i}", headers=auth).json() for i in document_ids]
                 # A done file becomes searchable a moment later, once the index has it.
                 settled = all(d["status"] == "failed" or (d["status"] == "done" and d["searchable"]) for d in docs)
                 if settled or time.monotonic() > deadline:

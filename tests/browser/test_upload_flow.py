@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import session_cookie
 from tests.browser.files import chosen, damaged_workbook
 
 pytestmark = pytest.mark.browser
@@ -121,9 +122,10 @@ def test_failed_file_shows_its_reason_and_retry_queues_it_again(page, worker, si
     expect(row.get_by_role("button", name="Retry")).to_be_visible()
 
 
-def test_plain_form_uploads_without_javascript(browser, live_server, worker, site, make_workbook, shot):
+def test_plain_form_uploads_without_javascript(browser, live_app, live_server, admin, worker, site, make_workbook, shot):
     site.create_category("no_script")
     context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    context.add_cookies([session_cookie(live_app, live_server, admin)])
     try:
         tab = context.new_page()
         tab.goto("/categories/no_script")

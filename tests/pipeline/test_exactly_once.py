@@ -7,6 +7,7 @@ import pytest
 from rq.job import Job
 from sqlalchemy import text
 
+from tests.fixtures_accounts import signed_in_client
 from webapp import broker
 from webapp.extensions import db
 from webapp.services.pipeline import queue, storage, sweeper
@@ -123,7 +124,7 @@ def test_deleting_pages_refuse_without_a_form_token(config, api, upload, client)
     (doc,) = upload("phones", 1)
     config.WTF_CSRF_ENABLED = True
     try:
-        guarded = create_app(config).test_client()
+        guarded = signed_in_client(create_app(config))
     finally:
         config.WTF_CSRF_ENABLED = False
     assert guarded.post(f"/documents/{doc}/delete").status_code == 400

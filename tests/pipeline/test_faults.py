@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 from rq.job import Job
 from sqlalchemy import text
 
+from tests.fixtures_accounts import signed_in_client
 from tests.fixtures_faults import wait_for
 from tests.fixtures_search import settle
 from webapp import broker, create_app
@@ -100,7 +101,7 @@ def test_uploads_while_redis_is_down_are_accepted_and_counted_seconds_after_it_r
     own = copy.copy(config)
     own.REDIS_URL = restartable_redis.url
     app = create_app(own)
-    client = app.test_client()
+    client = signed_in_client(app)
     assert client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"}).status_code == 201
     # The production sweep interval: only noticing Redis's return, not a routine sweep, can be quick.
     # The first job holds still, so Redis goes away in the middle of it.
@@ -150,7 +151,7 @@ def test_postgres_restarted_mid_job_leaves_nothing_half_done_and_the_retry_count
     app = create_app(own)
     with app.app_context():
         upgrade()
-    client = app.test_client()
+    client = signed_in_client(app)
     assert client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"}).status_code == 201
     doc = _upload(client, "phones", "a.xlsx", make_workbook({"S": [[7.25]]}))["id"]
     fired = tmp_path / "fired"
@@ -182,7 +183,7 @@ def test_search_unreachable_while_processing_totals_commit_and_the_index_catches
     stoppable_search, workers, make_workbook
 ):
     search_server, es_app = stoppable_search
-    client = es_app.test_client()
+    client = signed_in_client(es_app)
     client.post("/api/categories", json={"name": "depot", "region": "Atlantis", "type": "tools"})
     env = {"ELASTICSEARCH_URL": search_server.url, "ELASTICSEARCH_INDEX": es_app.config["ELASTICSEARCH_INDEX"]}
     with search_server.outage(es_app):

@@ -6,6 +6,7 @@ import io
 import pytest
 from sqlalchemy import text
 
+from tests.fixtures_accounts import signed_in_client
 from webapp import create_app
 from webapp.extensions import db
 
@@ -18,7 +19,7 @@ def without_queue(config, tmp_path):
     own = copy.copy(config)
     own.REDIS_URL = f"unix://{tmp_path}/no-redis.sock"
     app = create_app(own)
-    client = app.test_client()
+    client = signed_in_client(app)
     assert client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "t"}).status_code == 201
     return app, client
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from tests.fixtures_accounts import signed_in_client
 from tests.fixtures_storage import empty_bucket, on_s3, run_jobs_in
 from webapp import create_app
 from webapp.extensions import db
@@ -80,7 +81,7 @@ def test_a_fetched_copy_is_removed_even_when_reading_it_fails(s3_app):
 
 
 def test_upload_process_preview_download_and_delete_go_through_the_store(store_app, make_workbook):
-    client = store_app.test_client()
+    client = signed_in_client(store_app)
     client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
     content = make_workbook({"Stock": [["anvil", 12.5], ["hammer", 0.25]]})
     response = _upload(client, "phones", "stock.xlsx", content)
@@ -109,7 +110,7 @@ def test_upload_process_preview_download_and_delete_go_through_the_store(store_a
 
 
 def test_a_missing_file_is_reported_by_storage_check_and_on_its_page(store_app, make_workbook):
-    client = store_app.test_client()
+    client = signed_in_client(store_app)
     runner = store_app.test_cli_runner()
     client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
     kept = _upload(client, "phones", "kept.xlsx", make_workbook({"S": [[1]]})).json["documents"][0]["id"]
@@ -147,7 +148,7 @@ def test_a_missing_file_is_reported_by_storage_check_and_on_its_page(store_app, 
 def test_migrate_copies_local_files_to_the_bucket_verified_and_a_second_run_copies_nothing(
     local_app, config, s3_server, make_workbook
 ):
-    client = local_app.test_client()
+    client = signed_in_client(local_app)
     client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
     ids = [_upload(client, "phones", f"w{i}.xlsx", make_workbook({"S": [[i]]})).json["documents"][0]["id"]
            for i in range(3)]
@@ -166,7 +167,7 @@ def test_migrate_copies_local_files_to_the_bucket_verified_and_a_second_run_copi
         assert runner.invoke(args=["storage", "check"]).exit_code == 0
         second = runner.invoke(args=["storage", "migrate", "--to", "s3"])
         assert "Copied 0 file(s)" in second.output and "3 were there already" in second.output
-        assert moved.test_client().get(f"/documents/{ids[0]}/download").status_code == 200
+        assert signed_in_client(moved).get(f"/documents/{ids[0]}/download").status_code == 200
 
         damaged = _store(local_app, b"bytes that will not match their name")
         with local_app.app_context():
@@ -180,7 +181,7 @@ def test_migrate_copies_local_files_to_the_bucket_verified_and_a_second_run_copi
 
 
 def test_a_file_lost_after_its_page_was_seen_is_reported_missing(store_app, make_workbook):
-    client = store_app.test_client()
+    client = signed_in_client(store_app)
     client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
     doc = _upload(client, "phones", "seen.xlsx", make_workbook({"S": [["widget", 4]]})).json["documents"][0]["id"]
     run_jobs_in(store_app)

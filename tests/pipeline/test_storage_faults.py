@@ -10,6 +10,7 @@ from flask_migrate import upgrade
 from rq.job import Job
 from sqlalchemy import func, select, text
 
+from tests.fixtures_accounts import signed_in_client
 from tests.fixtures_faults import wait_for
 from tests.fixtures_storage import on_s3
 from webapp import broker, create_app
@@ -51,7 +52,7 @@ def _documents(app) -> int:
 
 def test_storage_down_during_an_upload_answers_503_and_keeps_nothing(fault_app, stoppable_s3, make_workbook):
     server, _ = stoppable_s3
-    client = fault_app.test_client()
+    client = signed_in_client(fault_app)
     client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
     assert _upload(client, "before.xlsx", make_workbook({"S": [[1]]})).status_code == 202
 
@@ -86,7 +87,7 @@ def test_storage_down_while_a_job_runs_is_retried_and_counted_once(
     fault_app, stoppable_s3, workers, make_workbook
 ):
     server, settings = stoppable_s3
-    client = fault_app.test_client()
+    client = signed_in_client(fault_app)
     client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
     doc = _upload(client, "a.xlsx", make_workbook({"S": [[7.25, "and 0.5 kg"]]})).json["documents"][0]["id"]
 

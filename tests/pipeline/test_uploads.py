@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.fixtures_accounts import make_user, sign_in
 from webapp.extensions import db
 from webapp.models import Document
 
@@ -184,9 +185,10 @@ def test_identical_files_racing_into_one_category_give_one_upload_and_409s_namin
     content = make_workbook({"S": [[5]]})
     racers = 80
     start = threading.Barrier(racers)
+    uploader = make_user(app, "editor")
 
     def upload(i: int):
-        client = app.test_client()
+        client = sign_in(app.test_client(), uploader)
         start.wait()  # every request checks for duplicates before any commits: the unique index decides
         data = {"file": [(io.BytesIO(content), f"copy{i}.xlsx")]}
         return client.post("/api/categories/race/files", data=data, content_type="multipart/form-data")

@@ -49,7 +49,7 @@ def test_stack_has_every_service_with_a_healthcheck_where_others_wait(compose):
     assert set(services) >= {"postgres", "redis", "elasticsearch", "s3", "migrate", "web", "worker"}
     for name in ("postgres", "redis", "elasticsearch", "s3", "web"):
         assert services[name]["healthcheck"]["test"], name
-    assert services["migrate"]["command"] == ["flask", "db", "upgrade"]
+    assert services["migrate"]["command"] == ["sh", "-c", "flask db upgrade && flask users create-first-admin"]
     assert services["migrate"]["restart"] == "no"
     assert "gunicorn" in services["web"]["command"] and "wsgi:app" in services["web"]["command"]
     assert services["worker"]["command"] == ["python", "worker.py"]
@@ -117,6 +117,15 @@ def test_redis_keeps_jobs_and_elasticsearch_is_secured(compose):
     assert elastic["xpack.security.enabled"] == "true"
     assert elastic["ELASTIC_PASSWORD"].startswith("${ELASTIC_PASSWORD")
     assert _environment(compose["services"]["web"])["ELASTICSEARCH_PASSWORD"].startswith("${ELASTIC_PASSWORD")
+
+
+def test_migrate_creates_the_first_admin_from_the_environment_and_cookies_are_secure(compose):
+    migrate = _environment(compose["services"]["migrate"])
+    assert migrate["ADMIN_USER"].startswith("${ADMIN_USER") and migrate["ADMIN_PASSWORD"].startswith("${ADMIN_PASSWORD")
+    assert set(APP_SETTINGS) <= set(migrate)
+    assert "ADMIN_PASSWORD" not in _environment(compose["services"]["web"]), "the password stays with the one-shot service"
+    assert _environment(compose["services"]["web"])["SESSION_COOKIE_SECURE"] == "${SESSION_COOKIE_SECURE:-true}"
+    assert {"ADMIN_USER", "ADMIN_PASSWORD", "SESSION_COOKIE_SECURE"} <= set(_env_example())
 
 
 def test_env_example_defines_every_required_variable():

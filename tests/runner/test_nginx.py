@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.fixtures_accounts import make_user, token_for
 from tests.live_http import eventually, multipart, request
 from webapp.embedded import free_port
 
@@ -200,16 +201,17 @@ def test_slow_clients_do_not_take_the_site_down_behind_nginx(stack):
         slow.close()
 
 
-def test_uploads_pages_and_static_files_work_through_nginx(stack, make_workbook, run_jobs):
+def test_uploads_pages_and_static_files_work_through_nginx(stack, app, make_workbook, run_jobs):
     base = f"http://127.0.0.1:{stack.port}"
-    assert request(f"{base}/api/categories", b'{"name": "phones", "region": "Asia", "type": "t"}')[0] == 201
+    token = token_for(app, make_user(app, "editor"))
+    assert request(f"{base}/api/categories", b'{"name": "phones", "region": "Asia", "type": "t"}', token=token)[0] == 201
     body, content_type = multipart([("stock.xlsx", make_workbook({"S": [[12.5, 30]]}))])
-    status, accepted = request(f"{base}/api/categories/phones/files", body, content_type)
+    status, accepted = request(f"{base}/api/categories/phones/files", body, content_type, token=token)
     assert status == 202 and accepted["queue"] == "ok"
     run_jobs()
-    assert request(f"{base}/api/categories/phones")[1]["total"] == "42.5"
+    assert request(f"{base}/api/categories/phones", token=token)[1]["total"] == "42.5"
 
-    page = _get(stack.port, "/categories/phones", {"Accept-Encoding": "gzip"})
+    page = _get(stack.port, "/categories/phones", {"Accept-Encoding": "gzip", "Authorization": f"Bearer {token}"})
     assert page.status == 200 and page.getheader("Content-Encoding") == "gzip"
     assert "stock.xlsx" in gzip.decompress(page.body).decode()
 
@@ -233,7 +235,7 @@ def test_an_upload_past_the_limit_stops_at_nginx_with_the_apps_message(stack):
 def test_nginx_drops_forwarded_headers_a_client_makes_up(stack):
     claimed = {"X-Forwarded-Prefix": "/elsewhere", "X-Forwarded-Host": "evil.example"}
     # gunicorn trusts one proxy (PROXY_HOPS=1): a client reaching it directly moves every link.
-    assert 'href="/elsewhere/static/' in _get(stack.app_port, "/", claimed).body.decode()
+    assert 'href="/elsewhere/static/' in _get(stack.app_port, "/login", claimed).body.decode()
     # Through nginx the claim never arrives.
-    through = _get(stack.port, "/", claimed).body.decode()
+    through = _get(stack.port, "/login", claimed).body.decode()
     assert "/elsewhere/" not in through and 'href="/static/' in through

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_http import eventually, multipart, request
+from tests.live_http import api_token, eventually, multipart, request
 from webapp.embedded import free_port
 
 # The runner and its servers and workers, started for real: `make test-fast` leaves them out.
@@ -47,17 +47,21 @@ def test_make_run_s3_keeps_files_in_seaweedfs_and_flask_commands_need_no_setting
     tmp_path = folder
     instance = tmp_path / "instance"
     port = free_port()
-    env = {**_plain_environment(instance), "PORT": str(port), "WEB_CONCURRENCY": "1", "S3": "1"}
+    # The first admin from the environment (the other way, a printed password, is tests/runner/test_make_run.py's).
+    env = {**_plain_environment(instance), "PORT": str(port), "WEB_CONCURRENCY": "1", "S3": "1",
+           "ADMIN_USER": "operator", "ADMIN_PASSWORD": "operator-password-1"}
     runner = subprocess.Popen([sys.executable, "-m", "webapp.runner"], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         eventually(lambda: request(f"{base}/healthz")[1].get("storage") == "ok", 120, "the app to answer /healthz")
-        request(f"{base}/api/categories", json.dumps({"name": "c", "region": "Asia", "type": "t"}).encode())
-        status, accepted = request(f"{base}/api/categories/c/files", *multipart([("w.xlsx", make_workbook({"S": [[2.5]]}))]))
+        token = api_token(base, "operator", "operator-password-1")
+        request(f"{base}/api/categories", json.dumps({"name": "c", "region": "Asia", "type": "t"}).encode(), token=token)
+        body, content_type = multipart([("w.xlsx", make_workbook({"S": [[2.5]]}))])
+        status, accepted = request(f"{base}/api/categories/c/files", body, content_type, token=token)
         assert status == 202
         document_url = f"{base}/api/documents/{accepted['documents'][0]['id']}"
-        eventually(lambda: request(document_url)[1]["status"] == "done", 60, "the worker to process the upload")
+        eventually(lambda: request(document_url, token=token)[1]["status"] == "done", 60, "the worker to process the upload")
         assert not (instance / "uploads").exists(), "the files are in SeaweedFS, not on the web server's disk"
 
         found = _flask(instance, "storage", "check")

@@ -40,6 +40,18 @@ def test_openapi_document_describes_the_four_operations(client):
     assert "409" in paths["/api/categories/{name}/files"]["post"]["responses"]
 
 
+def test_openapi_document_describes_how_to_sign_in(client, anonymous):
+    spec = client.get("/api/openapi.json").json
+    assert spec["components"]["securitySchemes"]["bearerToken"] == {
+        "type": "http", "scheme": "bearer", "description": spec["components"]["securitySchemes"]["bearerToken"]["description"]}
+    assert {"bearerToken": []} in spec["security"]
+    assert spec["paths"]["/api/tokens"]["post"]["security"] == [], "making a token needs no token"
+    for path, method in [("/api/users", "post"), ("/api/users/{username}", "patch"), ("/api/me", "get"),
+                         ("/api/documents/{document_id}", "delete"), ("/api/documents/{document_id}/retry", "post")]:
+        assert method in spec["paths"][path], (path, method)
+    assert anonymous.get("/api/openapi.json").status_code == 401
+
+
 def test_swagger_ui_is_served_with_vendored_assets_only(client):
     page = client.get("/docs")
     assert page.status_code == 200

@@ -6,6 +6,7 @@ import pytest
 from flask import jsonify, request
 
 from webapp import create_app
+from webapp.accounts import access
 
 FORWARDED = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "totals.example",
              "X-Forwarded-Prefix": "/totals"}
@@ -17,6 +18,7 @@ def _seen_by_the_app(config, hops: int) -> dict:
     app = create_app(own)
     app.add_url_rule("/_seen", "seen", lambda: jsonify(
         client=request.remote_addr, scheme=request.scheme, host=request.host, root=request.script_root))
+    access.declare(app, "seen", access.PUBLIC)
     return app.test_client().get("/_seen", headers=FORWARDED, environ_base={"REMOTE_ADDR": "10.0.0.2"}).json
 
 

@@ -4,6 +4,8 @@ from flask import request
 from flask_smorest import abort
 
 from webapp import search
+from webapp.accounts import access, scope
+from webapp.accounts.identity import visitor
 from webapp.api import bp
 from webapp.api.schemas import (
     AcceptedSchema,
@@ -25,7 +27,8 @@ from webapp.services.pipeline import storage, uploads
 from webapp.workbook.intake import RefusedUpload
 
 
-def _category_or_404(name: str):
+def category_or_404(name: str):
+    """Return the visible category with this name, or stop with 404 (another region's looks just like none)."""
     category = categories.find_category(name)
     if category is None:
         abort(404, message=f"There is no category named “{name}”.")
@@ -36,19 +39,24 @@ def _category_or_404(name: str):
 @bp.arguments(CategoryInSchema, error_status_code=400)
 @bp.response(201, CategorySchema)
 @bp.alt_response(400, schema=ApiErrorSchema, description="Invalid fields")
+@bp.alt_response(403, schema=ApiErrorSchema, description="Region outside the caller's regions")
 @bp.alt_response(409, schema=ApiErrorSchema, description="Name already taken")
+@access.editor
 def create_category(fields):
     """create_category(name, region, type)."""
     try:
         return categories.create_category(fields.get("name"), fields.get("region"), fields.get("type"))
     except categories.InvalidCategory as exc:
         abort(400, message=" ".join(exc.errors.values()))
+    except scope.OutsideScope as exc:
+        abort(403, message=str(exc))
     except categories.CategoryExists as exc:
         abort(409, message=str(exc))
 
 
 @bp.route("/categories", methods=["GET"])
 @bp.response(200, CategoryListSchema)
+@access.viewer
 def list_categories():
     """List every category with its exact total."""
     return {"categories": categories.list_categories()}
@@ -57,9 +65,10 @@ def list_categories():
 @bp.route("/categories/<name>", methods=["GET"])
 @bp.response(200, CategorySchema)
 @bp.alt_response(404, schema=ApiErrorSchema)
+@access.viewer
 def get_category(name):
     """Read one category (name matched case-insensitively)."""
-    return _category_or_404(name)
+    return category_or_404(name)
 
 
 @bp.route("/categories/<name>/files", methods=["POST"])
@@ -70,12 +79,13 @@ def get_category(name):
 @bp.alt_response(409, schema=ApiErrorSchema, description="Same content already uploaded")
 @bp.alt_response(413, schema=ApiErrorSchema, description="Over the size limit")
 @bp.alt_response(503, schema=ApiErrorSchema, description="The file store is not answering; nothing was kept")
+@access.editor
 def upload_files(_files, name):
     """upload_file(category, file): store and queue one or more workbooks."""
-    category = _category_or_404(name)
+    category = category_or_404(name)
     incoming = [uploads.IncomingFile.from_part(f) for f in request.files.getlist("file")]
     try:
-        accepted = uploads.accept_uploads(category, incoming)
+        accepted = uploads.accept_uploads(category, incoming, uploaded_by=visitor().id)
     except RefusedUpload as exc:
         abort(400, message=str(exc))
     except uploads.DuplicateUpload as exc:
@@ -88,9 +98,10 @@ def upload_files(_files, name):
 @bp.route("/categories/<name>/documents", methods=["GET"])
 @bp.response(200, DocumentListSchema)
 @bp.alt_response(404, schema=ApiErrorSchema)
+@access.viewer
 def list_documents(name):
     """List a category's files with their live status."""
-    category = _category_or_404(name)
+    category = category_or_404(name)
     docs = documents.list_documents(category)
     pending = sum(d.status in categories.PENDING for d in docs)
     return {"category": category, "pending": pending, "documents": docs}
@@ -99,6 +110,7 @@ def list_documents(name):
 @bp.route("/documents/<int:document_id>", methods=["GET"])
 @bp.response(200, DocumentSchema)
 @bp.alt_response(404, schema=ApiErrorSchema)
+@access.viewer
 def get_document(document_id):
     """Read one file's status and exact total (null until done)."""
     document = documents.get_document(document_id)
@@ -110,6 +122,7 @@ def get_document(document_id):
 @bp.route("/types/<type>/sum", methods=["GET"])
 @bp.response(200, TypeSumSchema)
 @bp.alt_response(404, schema=ApiErrorSchema)
+@access.viewer
 def sum_type(type):
     """sum_type(type): exact sum of all numbers in all files of categories of that type."""
     group = categories.sum_type(type)
@@ -123,6 +136,7 @@ def sum_type(type):
 @bp.response(200, RegionsSchema)
 @bp.alt_response(400, schema=ApiErrorSchema)
 @bp.alt_response(503, schema=ApiErrorSchema, description="Search is unavailable")
+@access.viewer
 def find_regions(args):
     """find_regions(term): regions with at least one file containing the term."""
     try:
@@ -140,6 +154,7 @@ def find_regions(args):
 @bp.response(200, SearchPageSchema)
 @bp.alt_response(400, schema=ApiErrorSchema)
 @bp.alt_response(503, schema=ApiErrorSchema, description="Search is unavailable")
+@access.viewer
 def search_files(args):
     """Search file contents; highlights are escaped HTML where only <mark> is markup."""
     filters = finder.Filters(args["type"], args["region"], args["category"])

@@ -3,6 +3,7 @@
 from flask import render_template, request, url_for
 
 from webapp import search
+from webapp.accounts import access
 from webapp.explore import bp
 from webapp.pagination import Pages
 from webapp.services.answers import categories, finder
@@ -23,6 +24,7 @@ def _search_url(**changes) -> str:
 
 
 @bp.route("/search")
+@access.viewer
 def search_page():
     """Show highlighted hits for the query, with filters, pages and the regions panel."""
     query = request.args.get("q", "")
@@ -42,6 +44,7 @@ def search_page():
 
 
 @bp.route("/regions")
+@access.viewer
 def regions_page():
     """Answer find_regions: which regions have at least one file containing the term."""
     term = request.args.get("term", "")

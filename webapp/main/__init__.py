@@ -2,8 +2,8 @@
 
 from flask import Blueprint
 
+from webapp import names
 from webapp.models import DocumentStatus
-from webapp.services.answers import names
 
 bp = Blueprint("main", __name__)
 # Templates compare statuses by name, not by spelling them out.

@@ -2,6 +2,8 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from webapp.accounts import access
+from webapp.accounts.redirects import back_to_referrer
 from webapp.main import bp
 from webapp.main.forms import ActionForm
 from webapp.main.lookups import category_or_404, document_or_404
@@ -16,15 +18,16 @@ def _require_token() -> None:
 
 
 def _back_to(document_id: int):
-    return redirect(request.referrer or url_for("main.document", document_id=document_id))
+    return redirect(back_to_referrer(url_for("main.document", document_id=document_id)))
 
 
 @bp.route("/documents/<int:document_id>/retry", methods=["POST"])
+@access.editor
 def retry_document(document_id):
     """Queue a failed document again."""
     _require_token()
     try:
-        document, queued = resubmit.retry_document(document_id)
+        document, queued = resubmit.retry_document(document_or_404(document_id).id)
     except resubmit.NotRetryable as exc:
         flash(str(exc), "error")
         return _back_to(document_id)
@@ -37,11 +40,12 @@ def retry_document(document_id):
 
 
 @bp.route("/documents/<int:document_id>/reprocess", methods=["POST"])
+@access.editor
 def reprocess_document(document_id):
     """Read a processed document again; its total is replaced in one step when the new reading is ready."""
     _require_token()
     try:
-        document = resubmit.reprocess_document(document_id)
+        document = resubmit.reprocess_document(document_or_404(document_id).id)
     except resubmit.NotReprocessable as exc:
         flash(str(exc), "error")
         return _back_to(document_id)
@@ -50,16 +54,21 @@ def reprocess_document(document_id):
 
 
 @bp.route("/documents/<int:document_id>/delete", methods=["GET"])
+@access.admin
 def confirm_delete_document(document_id):
     """Ask before deleting a file, saying what its category's total will lose."""
     return render_template("main/delete_document.html", document=document_or_404(document_id), form=ActionForm())
 
 
 @bp.route("/documents/<int:document_id>/delete", methods=["POST"])
+@access.admin
 def delete_document(document_id):
     """Delete a file and take exactly its sum off its category's total."""
     _require_token()
     try:
+        # A file of a region one may not see is treated exactly like one already deleted: nothing shows it exists.
+        if documents.get_document(document_id) is None:
+            raise removal.NotFound(f"There is no file #{document_id}; it may have been deleted already.")
         deleted = removal.delete_document(document_id)
     except removal.NotFound as exc:
         flash(str(exc), "error")
@@ -76,6 +85,7 @@ def delete_document(document_id):
 
 
 @bp.route("/categories/<name>/delete", methods=["GET"])
+@access.admin
 def confirm_delete_category(name):
     """Ask before deleting a category: its name must be typed to confirm."""
     return _render_delete_category(category_or_404(name))
@@ -93,6 +103,7 @@ def _render_delete_category(category, error: str | None = None, status: int = 20
 
 
 @bp.route("/categories/<name>/delete", methods=["POST"])
+@access.admin
 def delete_category(name):
     """Delete a category with its files, once its name has been typed to confirm."""
     _require_token()

@@ -4,10 +4,15 @@ Rendering 1,000 rows with Jinja took ~40 ms a request, and every open dashboard 
 every few seconds. A row's HTML depends only on the values it shows, so it is kept under exactly
 those values: a changed total, count or name is a new key, and stale HTML is never served. When a
 file is counted, one category row, one type bar and one region bar change; the rest are reused.
+Keys also hold the role and region scope of the person asking, so what was rendered for an admin is
+never handed to a user limited to other regions, even where the values happen to agree.
 """
 
 from flask import current_app
 from markupsafe import Markup
+
+from webapp.accounts import scope
+from webapp.accounts.identity import visitor
 
 # Rows and bars kept per process; past this the cache starts again (a few MB at most).
 MAX_ROWS = 20_000
@@ -44,8 +49,9 @@ def _joined(template: str, macro_name: str, items) -> Markup:
     """Render each (values, macro arguments) item once per distinct values and join the HTML."""
     macro = None
     parts = []
+    audience = (visitor().role, scope.current().key)
     for values, arguments in items:
-        key = (macro_name, *values)
+        key = (macro_name, audience, *values)
         html = _rendered.get(key)
         if html is None:
             if macro is None:

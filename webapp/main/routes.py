@@ -7,12 +7,15 @@ from pathlib import Path
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from webapp import names
+from webapp.accounts import access, scope
+from webapp.accounts.identity import visitor
 from webapp.main import bp, listing, originals
 from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
 from webapp.models import DocumentStatus
 from webapp.pagination import Pages, page_count
-from webapp.services.answers import categories, documents, health, names, snapshot_cache
+from webapp.services.answers import categories, documents, health, snapshot_cache
 from webapp.services.answers import dashboard as figures
 from webapp.services.pipeline import storage, uploads
 from webapp.workbook.intake import ACCEPTED, RefusedUpload
@@ -35,6 +38,7 @@ CATEGORIES_PER_PAGE = 100
 
 
 @bp.route("/")
+@access.viewer
 def dashboard():
     """Show every category's exact total, charts by type and region, and recent uploads."""
     return _render_dashboard(CategoryForm())
@@ -43,7 +47,9 @@ def dashboard():
 def _render_dashboard(form: CategoryForm, status: int = 200):
     type_, region = request.args.get("type", "").strip(), request.args.get("region", "").strip()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    live = snapshot_cache.cached(("dashboard", request.script_root, type_, region, page),
+    # The HTML shows what the role may do (e.g. "+ New category"), so the role is part of the key; the region
+    # scope is added by the cache itself.
+    live = snapshot_cache.cached(("dashboard", request.script_root, visitor().role, type_, region, page),
                                  lambda: _render_figures(type_, region, page))
     return render_template("main/dashboard.html", form=form, live=live), status
 
@@ -82,6 +88,7 @@ def _chart(key: str, title: str, groups: list[categories.Group]) -> tuple:
 
 
 @bp.route("/categories", methods=["POST"])
+@access.editor
 def create_category():
     """Create a category from the dashboard form."""
     form = CategoryForm()
@@ -93,6 +100,9 @@ def create_category():
         for field, message in exc.errors.items():
             form[field].errors.append(message)
         return _render_dashboard(form, 400)
+    except scope.OutsideScope as exc:
+        form.region.errors.append(str(exc))
+        return _render_dashboard(form, 403)
     except categories.CategoryExists as exc:
         form.name.errors.append(str(exc))
         return _render_dashboard(form, 409)
@@ -101,6 +111,7 @@ def create_category():
 
 
 @bp.route("/categories/<name>")
+@access.viewer
 def category(name):
     """Show a category's files with their live status, and the upload form."""
     return _render_category(category_or_404(name), UploadForm())
@@ -112,6 +123,7 @@ def _render_category(category, form: UploadForm, status: int = 200):
 
 
 @bp.route("/categories/<name>/rows")
+@access.viewer
 def category_rows(name):
     """Return the rows of a category's file list, for the page to swap in as statuses change."""
     category = category_or_404(name)
@@ -119,6 +131,7 @@ def category_rows(name):
 
 
 @bp.route("/categories/<name>/upload", methods=["POST"])
+@access.editor
 def upload(name):
     """Store and queue the chosen workbooks; processing happens in the background."""
     category = category_or_404(name)
@@ -127,7 +140,7 @@ def upload(name):
         return _render_category(category, form, 400)
     incoming = [uploads.IncomingFile.from_part(f) for f in form.file.data or [] if f and f.filename]
     try:
-        accepted = uploads.accept_uploads(category, incoming)
+        accepted = uploads.accept_uploads(category, incoming, uploaded_by=visitor().id)
     except RefusedUpload as exc:
         form.file.errors.append(str(exc))
         return _render_category(category, form, 400)
@@ -160,6 +173,7 @@ def _uploaded_message(accepted: uploads.Accepted) -> str:
 
 
 @bp.route("/documents/<int:document_id>")
+@access.viewer
 def document(document_id):
     """Show one file, its status and the explanation of its total."""
     doc = document_or_404(document_id)
@@ -168,6 +182,7 @@ def document(document_id):
 
 
 @bp.route("/documents/<int:document_id>/download")
+@access.viewer
 def download(document_id):
     """Send back the original file as it was uploaded."""
     doc = document_or_404(document_id)
@@ -180,6 +195,7 @@ def download(document_id):
 
 
 @bp.route("/healthz")
+@access.public
 def healthz():
     """Report whether the database, the queue, search and the file store answer."""
     report = {**health.check(), "storage": storage.status()}

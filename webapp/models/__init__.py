@@ -2,5 +2,7 @@
 
 from webapp.models.category import Category
 from webapp.models.document import Document, DocumentStatus
+from webapp.models.token import ApiToken
+from webapp.models.user import Role, User
 
-__all__ = ["Category", "Document", "DocumentStatus"]
+__all__ = ["ApiToken", "Category", "Document", "DocumentStatus", "Role", "User"]

@@ -23,7 +23,7 @@ class Category(db.Model):
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     region: Mapped[str] = mapped_column(String(REGION_MAX))
     type: Mapped[str] = mapped_column(String(TYPE_MAX))
-    # The forms names are compared in (services/answers/names.py: NFC, case-folded), computed once
+    # The forms names are compared in (webapp/names.py: NFC, case-folded), computed once
     # in Python: PostgreSQL's lower() disagrees with Python's on letters such as İ and Σ.
     name_key: Mapped[str] = mapped_column(Text)
     region_key: Mapped[str] = mapped_column(Text, index=True)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.category import Category
+from webapp.models.user import User
 
 
 class DocumentStatus(enum.StrEnum):
@@ -53,8 +54,11 @@ class Document(db.Model):
     lease_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    # Who uploaded it; NULL for files uploaded before accounts existed or whose uploader was deleted.
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
 
     category: Mapped[Category] = relationship(lazy="joined")
+    uploaded_by: Mapped[User | None] = relationship()
 
     @property
     def searchable(self) -> bool:

@@ -6,10 +6,12 @@ from decimal import Decimal
 from sqlalchemy import Row, func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from webapp import names
+from webapp.accounts import scope
 from webapp.extensions import db
 from webapp.models import Category, Document, DocumentStatus
 from webapp.models.category import NAME_MAX, REGION_MAX, TYPE_MAX
-from webapp.services.answers import names, snapshot_cache
+from webapp.services.answers import snapshot_cache
 
 PENDING = (DocumentStatus.QUEUED.value, DocumentStatus.PROCESSING.value)
 _LIMITS = {"name": NAME_MAX, "region": REGION_MAX, "type": TYPE_MAX}
@@ -65,9 +67,11 @@ def validate(fields: dict[str, object]) -> dict[str, str]:
 
 
 def create_category(name: str, region: str, type: str) -> Category:
-    """Create a category; reuse the existing spelling of a region or type that differs only in case."""
+    """Create a category in a region the person asking may use; reuse the spelling of a region or type that
+    differs only in case."""
     fields = validate({"name": name, "region": region, "type": type})
-    if find_category(fields["name"]) is not None:
+    scope.current().require(fields["region"])
+    if db.session.scalar(select(Category.id).where(Category.name_key == names.key(fields["name"]))) is not None:
         raise CategoryExists(f"A category named “{fields['name']}” already exists.")
     region, type = _existing_spelling(Category.region, fields["region"]), _existing_spelling(Category.type, fields["type"])
     category = Category(
@@ -90,8 +94,8 @@ def _existing_spelling(column, value: str) -> str:
 
 
 def find_category(name: str) -> Category | None:
-    """Return the category with this name, matching letter case loosely."""
-    return db.session.scalar(select(Category).where(Category.name_key == names.key(name)))
+    """Return the visible category with this name, matching letter case loosely."""
+    return db.session.scalar(scope.current().visible(select(Category).where(Category.name_key == names.key(name))))
 
 
 def list_categories(type: str = "", region: str = "", limit: int | None = None, offset: int = 0) -> list[Row]:
@@ -107,6 +111,7 @@ def count_categories(type: str = "", region: str = "") -> int:
 
 
 def _of_type_and_region(query, type: str, region: str):
+    query = scope.current().visible(query)
     if type:
         query = query.where(Category.type_key == names.key(type))
     if region:
@@ -120,7 +125,7 @@ def filter_choices() -> dict[str, list[str]]:
 
 
 def _filter_choices() -> dict[str, list[str]]:
-    rows = db.session.execute(select(Category.name, Category.region, Category.type)).all()
+    rows = db.session.execute(scope.current().visible(select(Category.name, Category.region, Category.type))).all()
     return {
         key: sorted({row[i] for row in rows}, key=names.key)
         for i, key in enumerate(("category", "region", "type"))
@@ -130,12 +135,8 @@ def _filter_choices() -> dict[str, list[str]]:
 def pending_counts() -> dict[int, int]:
     """Return, per category id, how many files are still waiting or being processed."""
     # Served by the partial index of unfinished documents (migration 0003), not a scan of every document.
-    rows = db.session.execute(
-        select(Document.category_id, func.count())
-        .where(Document.status.in_(PENDING))
-        .group_by(Document.category_id)
-    )
-    return dict(rows.all())
+    query = select(Document.category_id, func.count()).where(Document.status.in_(PENDING)).group_by(Document.category_id)
+    return dict(db.session.execute(scope.current().visible_documents(query)).all())
 
 
 # Per category, the files still waiting or being processed (the partial index of migration 0003 serves it).
@@ -145,19 +146,35 @@ _WAITING = f"""
 """
 # Both groupings in one pass over the categories: the dashboard shows them side by side. Grouped by
 # key and shown with the first spelling (a new category reuses it, so there is only one).
-_TOTALS_BY_TYPE_AND_REGION = text(f"""
+_TOTALS_BY_TYPE_AND_REGION = """
     SELECT CASE WHEN GROUPING(c.type_key) = 0 THEN 'type' ELSE 'region' END,
            CASE WHEN GROUPING(c.type_key) = 0 THEN min(c.type) ELSE min(c.region) END,
            sum(c.total), sum(c.documents), coalesce(sum(w.files), 0), count(*)
-      FROM categories c LEFT JOIN ({_WAITING}) w ON w.category_id = c.id
+      FROM categories c LEFT JOIN ({waiting}) w ON w.category_id = c.id
+     WHERE {visible}
      GROUP BY GROUPING SETS ((c.type_key), (c.region_key))
      ORDER BY 1, coalesce(c.type_key, c.region_key)
-""")
-_TYPE_TOTAL = text(f"""
+"""
+_TYPE_TOTAL = """
     SELECT min(c.type), sum(c.total), sum(c.documents), coalesce(sum(w.files), 0), count(*)
-      FROM categories c LEFT JOIN ({_WAITING}) w ON w.category_id = c.id
-     WHERE c.type_key = :type_key
-""")
+      FROM categories c LEFT JOIN ({waiting}) w ON w.category_id = c.id
+     WHERE c.type_key = :type_key AND {visible}
+"""
+# Each statement twice, prebuilt: for whoever sees every region, and for a user limited to :regions (keys).
+_IN_REGIONS = "c.region_key = ANY(CAST(:regions AS text[]))"
+_STATEMENTS = {
+    (name, everything): text(sql.format(waiting=_WAITING, visible="true" if everything else _IN_REGIONS))
+    for name, sql in (("by_type_and_region", _TOTALS_BY_TYPE_AND_REGION), ("type_total", _TYPE_TOTAL))
+    for everything in (True, False)
+}
+
+
+def _scoped(name: str, **params) -> tuple:
+    """Return the prebuilt statement for the person asking, with its parameters."""
+    visible = scope.current()
+    if visible.everything:
+        return _STATEMENTS[(name, True)], params
+    return _STATEMENTS[(name, False)], {**params, "regions": sorted(visible.regions)}
 
 
 def _group(key: str, total: Decimal | None, documents: int | None, pending: int, count: int) -> Group:
@@ -167,13 +184,13 @@ def _group(key: str, total: Decimal | None, documents: int | None, pending: int,
 def totals_by_type_and_region() -> tuple[list[Group], list[Group]]:
     """Return exact totals grouped by type and by region, each sorted ignoring case, from the running totals."""
     grouped: dict[str, list[Group]] = {"type": [], "region": []}
-    for grouping, *values in db.session.execute(_TOTALS_BY_TYPE_AND_REGION):
+    for grouping, *values in db.session.execute(*_scoped("by_type_and_region")):
         grouped[grouping].append(_group(*values))
     return grouped["type"], grouped["region"]
 
 
 def _type_total(type: str) -> Group | None:
-    key, total, documents, pending, count = db.session.execute(_TYPE_TOTAL, {"type_key": names.key(type)}).one()
+    key, total, documents, pending, count = db.session.execute(*_scoped("type_total", type_key=names.key(type))).one()
     return _group(key, total, documents, pending, count) if count else None
 
 

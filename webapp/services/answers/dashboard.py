@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from webapp.accounts import scope
 from webapp.extensions import db
 from webapp.models import Category, Document, DocumentStatus
 from webapp.services.answers.categories import PENDING, Group
@@ -35,13 +36,14 @@ class Bar:
 
 
 def summary() -> Summary:
-    """Return the grand total and how many files are counted, processing and failed."""
-    total, counted, count = db.session.execute(
+    """Return the grand total and how many files are counted, processing and failed, of the visible categories."""
+    visible = scope.current()
+    total, counted, count = db.session.execute(visible.visible(
         select(func.coalesce(func.sum(Category.total), 0), func.coalesce(func.sum(Category.documents), 0), func.count())
-    ).one()
+    )).one()
     # Done documents are left out so the partial index of unfinished ones answers (migration 0003).
     unfinished = select(Document.status, func.count()).where(Document.status != DocumentStatus.DONE).group_by(Document.status)
-    by_status = dict(db.session.execute(unfinished).all())
+    by_status = dict(db.session.execute(visible.visible_documents(unfinished)).all())
     processing = sum(by_status.get(status, 0) for status in PENDING)
     return Summary(Decimal(total), int(counted), processing, by_status.get(DocumentStatus.FAILED, 0), count)
 
@@ -56,6 +58,7 @@ def bars(groups: list[Group]) -> list[Bar]:
 
 
 def recent_uploads(limit: int = RECENT_UPLOADS) -> list[Document]:
-    """Return the newest uploads across every category."""
-    return list(db.session.scalars(select(Document).order_by(Document.id.desc()).limit(limit)))
+    """Return the newest uploads across every visible category."""
+    query = select(Document).order_by(Document.id.desc()).limit(limit)
+    return list(db.session.scalars(scope.current().visible_documents(query)))
 

@@ -7,10 +7,11 @@ from flask import current_app
 from markupsafe import Markup
 from sqlalchemy import select
 
-from webapp import search
+from webapp import names, search
+from webapp.accounts import scope
 from webapp.extensions import db
 from webapp.models import Category, Document
-from webapp.services.answers import names, snapshot_cache
+from webapp.services.answers import snapshot_cache
 
 MAX_QUERY_CHARS = 500
 # find_regions counts at most this many files per region and shows "100+" past it: the answer is
@@ -115,7 +116,9 @@ def _cached(key, compute):
 
 
 def _search(query: str, filters: Filters, page: int, per_page: int) -> ResultPage:
-    category_ids = _filtered_category_ids(filters) if filters.active() else None
+    # A user limited to regions searches only their categories, whatever filters they add.
+    limited = filters.active() or not scope.current().everything
+    category_ids = _filtered_category_ids(filters) if limited else None
     if category_ids == ():
         return ResultPage(query, 0, page, per_page, [])
     found = search.search(search.SearchQuery(query, category_ids, page, per_page))
@@ -134,7 +137,9 @@ def _results(hits: list[search.SearchHit]) -> list[Result]:
     """Turn the backend's hits into results, in its order, with what each shows of its file."""
     if not hits:
         return []
-    rows = {row[0]: row for row in db.session.execute(_HIT_ROWS.where(Document.id.in_([h.document_id for h in hits])))}
+    # The backend was asked for visible categories only; the rows are limited again so nothing else can show.
+    found = scope.current().visible(_HIT_ROWS.where(Document.id.in_([h.document_id for h in hits])))
+    rows = {row[0]: row for row in db.session.execute(found)}
     results = []
     for hit in hits:
         row = rows.get(hit.document_id)
@@ -146,7 +151,7 @@ def _results(hits: list[search.SearchHit]) -> list[Result]:
 
 
 def _filtered_category_ids(filters: Filters) -> tuple[int, ...]:
-    query = select(Category.id)
+    query = scope.current().visible(select(Category.id))
     keys = ((Category.type_key, filters.type), (Category.region_key, filters.region), (Category.name_key, filters.category))
     for column, value in keys:
         if value:
@@ -162,7 +167,7 @@ def find_regions(raw: str | None) -> list[RegionMatch]:
 
 def _find_regions(term: str) -> list[RegionMatch]:
     regions: dict[str, list[int]] = defaultdict(list)
-    for category_id, region in db.session.execute(select(Category.id, Category.region)):
+    for category_id, region in db.session.execute(scope.current().visible(select(Category.id, Category.region))):
         regions[region].append(category_id)
     files = search.matching_groups(term, regions, REGION_COUNT_CAP)
     return [

@@ -64,8 +64,8 @@ class _Spooled:
     size: int
 
 
-def accept_uploads(category: Category, files: list[IncomingFile]) -> Accepted:
-    """Store and queue every file, or refuse them all with the first reason (nothing is kept).
+def accept_uploads(category: Category, files: list[IncomingFile], uploaded_by: int | None = None) -> Accepted:
+    """Store and queue every file, or refuse them all with the first reason (nothing is kept); record who sent them.
 
     Raises storage.StorageUnavailable, recording nothing, when the file store does not answer.
     """
@@ -83,7 +83,7 @@ def accept_uploads(category: Category, files: list[IncomingFile]) -> Accepted:
         raise
     category_id, name = category.id, category.name  # read now: a rollback expires the row
     try:
-        documents = [_record(category, item) for item in spooled]
+        documents = [_record(category, item, uploaded_by) for item in spooled]
         _commit_keeping_values()
     except storage.StorageUnavailable:
         # Nothing is recorded: the rows were never committed, and the spools go (objects already put stay
@@ -166,11 +166,11 @@ def _refuse_duplicates(category: Category, spooled: list[_Spooled]) -> None:
         )
 
 
-def _record(category: Category, item: _Spooled) -> Document:
+def _record(category: Category, item: _Spooled, uploaded_by: int | None) -> Document:
     hold_content(item.sha256)  # until the commit, so a deletion elsewhere cannot remove the file under us
     storage.keep(item.path, item.sha256)
     document = Document(category_id=category.id, filename=item.filename, sha256=item.sha256, size=item.size,
-                        status=DocumentStatus.QUEUED.value)
+                        status=DocumentStatus.QUEUED.value, uploaded_by_id=uploaded_by)
     db.session.add(document)
     db.session.flush()
     return document
