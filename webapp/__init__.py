@@ -8,8 +8,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.config import Config
 
-# Recorded in every backup's manifest beside the schema revision; raise it with each release.
-__version__ = "1.1.0"
+# Recorded in every backup's manifest beside the schema revision (webapp/version.py); raise it with each release.
+from webapp.version import __version__  # noqa: F401 - the package states its version
 
 
 def create_app(config: Config | None = None) -> Flask:

@@ -2,15 +2,13 @@
 
 from dataclasses import dataclass, field
 
-from flask import Flask, Request, g, has_request_context, request
-from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
-from sqlalchemy import event, text
+from flask import Request, g, has_request_context
+from flask_login import AnonymousUserMixin, UserMixin, current_user
+from sqlalchemy import text
 
 from webapp.accounts.scope import Scope
-from webapp.extensions import db
 from webapp.models import Role
 
-login_manager = LoginManager()
 SESSION, TOKEN = "session", "token"
 
 
@@ -50,7 +48,7 @@ class Anonymous(AnonymousUserMixin):
 # Plain SQL, prebuilt: building and compiling a select per request cost more than the query itself.
 VISITOR_COLUMNS = """u.id, u.username, u.role, u.regions, u.must_change_password, u.session_version,
                      pg_current_snapshot()::text AS snapshot, pg_current_xact_id_if_assigned() IS NULL AS clean"""
-_BY_ID = text(f"SELECT {VISITOR_COLUMNS} FROM users u WHERE u.id = :id AND u.active")
+VISITOR_BY_ID = text(f"SELECT {VISITOR_COLUMNS} FROM users u WHERE u.id = :id AND u.active")
 
 
 def visitor_of(user, via: str = SESSION, token_id: int | None = None) -> Visitor:
@@ -74,45 +72,6 @@ def snapshot_if_unchanged() -> tuple[str, bool] | None:
     """Return (snapshot, clean) as the lookup read them, if this request has run no statement since."""
     seen = g.get("_visitor_snapshot") if has_request_context() else None
     return seen[:2] if seen and seen[2] == g.get("_statements", 0) else None
-
-
-def _count_statement(*_args) -> None:
-    if has_request_context():
-        g._statements = g.get("_statements", 0) + 1
-
-
-def init_app(app: Flask) -> None:
-    """Load the visitor of each request from its session or its token."""
-    with app.app_context():
-        # Any statement after the lookup (a write above all) makes its snapshot unusable for this request.
-        event.listen(db.engine, "before_cursor_execute", _count_statement)
-    login_manager.init_app(app)
-    login_manager.anonymous_user = Anonymous
-    # Only the access rules decide where an anonymous visitor goes (webapp/accounts/access.py).
-    login_manager.login_view = None
-
-
-@login_manager.user_loader
-def _from_session(value: str) -> Visitor | None:
-    # A request that names a token is judged by that token alone, even from a signed-in browser (Swagger UI).
-    if bearer_secret(request) is not None:
-        return None
-    user_id, _, version = value.partition(":")
-    if not user_id.isdigit():
-        return None
-    user = db.session.execute(_BY_ID, {"id": int(user_id)}).first()
-    if user is None or str(user.session_version) != version:
-        return None  # deleted, disabled, or signed in before a password change or the disabling
-    note_snapshot(user)
-    return visitor_of(user)
-
-
-@login_manager.request_loader
-def _from_token(req: Request) -> Visitor | None:
-    from webapp.accounts import tokens
-
-    secret = bearer_secret(req)
-    return tokens.visitor_for(secret) if secret else None
 
 
 def visitor() -> Visitor | Anonymous:

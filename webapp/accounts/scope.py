@@ -7,6 +7,7 @@ listed sees every region. Outside a request (commands, the worker, benchmarks) e
 from dataclasses import dataclass, field
 
 from flask import has_request_context
+from flask_login import current_user
 
 from webapp import names
 from webapp.models import Category, Document
@@ -75,6 +76,4 @@ def current() -> Scope:
     """Return the scope of whoever is asking: nothing for an anonymous request, everything outside a request."""
     if not has_request_context():
         return EVERYTHING
-    from webapp.accounts.identity import visitor
-
-    return visitor().scope
+    return current_user.scope  # the request's Visitor, or Anonymous (webapp/accounts/identity.py)

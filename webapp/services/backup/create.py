@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from webapp import __version__
 from webapp.extensions import db
 from webapp.services.backup import archive, postgres
 from webapp.services.pipeline import storage
+from webapp.version import __version__
 
 # Read in the snapshot the dump is taken from, so the manifest describes exactly what the archive holds.
 _REVISION = text("SELECT version_num FROM alembic_version")

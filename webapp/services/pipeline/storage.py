@@ -6,7 +6,6 @@ folder UPLOAD_FOLDER. Both answer the same small interface; the module functions
 
 import hashlib
 import os
-import re
 import tempfile
 import time
 from collections.abc import Iterator
@@ -16,18 +15,16 @@ from typing import BinaryIO
 
 from flask import current_app
 
+# What both backends share (keys, temporary copies' names, the two failures), named here for every caller.
+from webapp.services.pipeline.storage_contract import (
+    DIGEST,
+    FETCH_PREFIX,
+    UPLOAD_PREFIX,
+    ObjectMissing,
+    StorageUnavailable,
+)
+
 _CHUNK = 1024 * 1024
-DIGEST = re.compile(r"[0-9a-f]{64}")
-# Temporary copies made beside the system's temp folder carry these prefixes, so stale ones can be found.
-UPLOAD_PREFIX, FETCH_PREFIX = "workbooks-upload-", "workbooks-fetch-"
-
-
-class StorageUnavailable(Exception):
-    """The file store did not answer (down, unreachable, or refusing the credentials); try again later."""
-
-
-class ObjectMissing(Exception):
-    """No stored file has this digest."""
 
 
 class LocalStorage:

@@ -14,7 +14,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 from s3transfer import exceptions as transfer
 
-from webapp.services.pipeline.storage import DIGEST, FETCH_PREFIX, ObjectMissing, StorageUnavailable
+from webapp.services.pipeline.storage_contract import DIGEST, FETCH_PREFIX, ObjectMissing, StorageUnavailable
 
 # A refused connection is retried twice within about a second: an upload answers 503 quickly when storage is down.
 _CLIENT = BotoConfig(connect_timeout=3, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"})
