@@ -1,8 +1,10 @@
 """Database models: plain tables, no business logic (that lives in services)."""
 
+from webapp.models.audit import AuditEvent
 from webapp.models.category import Category
 from webapp.models.document import Document, DocumentStatus
+from webapp.models.ledger import ChangeKind, TotalChange
 from webapp.models.token import ApiToken
 from webapp.models.user import Role, User
 
-__all__ = ["ApiToken", "Category", "Document", "DocumentStatus", "Role", "User"]
+__all__ = ["ApiToken", "AuditEvent", "Category", "ChangeKind", "Document", "DocumentStatus", "Role", "TotalChange", "User"]

@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from webapp.accounts import events
 from webapp.extensions import db
 from webapp.models import Category, Document
 from webapp.models.document import DocumentStatus
@@ -84,6 +85,8 @@ def accept_uploads(category: Category, files: list[IncomingFile], uploaded_by: i
     category_id, name = category.id, category.name  # read now: a rollback expires the row
     try:
         documents = [_record(category, item, uploaded_by) for item in spooled]
+        for document in documents:
+            events.file_uploaded(document.id, document.filename, name)
         _commit_keeping_values()
     except storage.StorageUnavailable:
         # Nothing is recorded: the rows were never committed, and the spools go (objects already put stay
