@@ -7,6 +7,7 @@ from webapp import search
 from webapp.accounts import access, scope
 from webapp.accounts.identity import visitor
 from webapp.api import bp
+from webapp.api.ledger_schemas import AsOfQuerySchema
 from webapp.api.schemas import (
     AcceptedSchema,
     ApiErrorSchema,
@@ -22,7 +23,7 @@ from webapp.api.schemas import (
     TypeSumSchema,
     UploadSchema,
 )
-from webapp.services.answers import categories, documents, finder
+from webapp.services.answers import categories, documents, finder, history
 from webapp.services.pipeline import storage, uploads
 from webapp.workbook.intake import RefusedUpload
 
@@ -63,12 +64,20 @@ def list_categories():
 
 
 @bp.route("/categories/<name>", methods=["GET"])
+@bp.arguments(AsOfQuerySchema, location="query", error_status_code=400)
 @bp.response(200, CategorySchema)
-@bp.alt_response(404, schema=ApiErrorSchema)
+@bp.alt_response(400, schema=ApiErrorSchema, description="as_of is not an ISO 8601 date or date-time")
+@bp.alt_response(404, schema=ApiErrorSchema, description="No such category (as_of: it did not exist yet)")
 @access.viewer
-def get_category(name):
-    """Read one category (name matched case-insensitively)."""
-    return category_or_404(name)
+def get_category(args, name):
+    """Read one category (name matched case-insensitively); with `as_of`, its total as it stood then."""
+    category = category_or_404(name)
+    if args["as_of"] is None:
+        return category
+    then = history.category_as_of(category, _instant_or_400(args["as_of"]))
+    if then is None:
+        abort(404, message=f"The category “{category.name}” did not exist yet at {args['as_of']}.")
+    return then
 
 
 @bp.route("/categories/<name>/files", methods=["POST"])
@@ -120,15 +129,28 @@ def get_document(document_id):
 
 
 @bp.route("/types/<type>/sum", methods=["GET"])
+@bp.arguments(AsOfQuerySchema, location="query", error_status_code=400)
 @bp.response(200, TypeSumSchema)
+@bp.alt_response(400, schema=ApiErrorSchema, description="as_of is not an ISO 8601 date or date-time")
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
-def sum_type(type):
-    """sum_type(type): exact sum of all numbers in all files of categories of that type."""
-    group = categories.sum_type(type)
+def sum_type(args, type):
+    """sum_type(type): exact sum of all numbers in all files of categories of that type; with `as_of`, as it stood
+    then (from the ledger)."""
+    if args["as_of"] is None:
+        group = categories.sum_type(type)
+    else:
+        group = history.sum_type_as_of(type, _instant_or_400(args["as_of"]))
     if group is None:
-        abort(404, message=f"No category has the type “{type}”.")
+        abort(404, message=f"No category has the type “{type}”" + (f" at {args['as_of']}." if args["as_of"] else "."))
     return group
+
+
+def _instant_or_400(value: str):
+    try:
+        return history.parse_instant(value)
+    except history.InvalidInstant as exc:
+        abort(400, message=str(exc))
 
 
 @bp.route("/regions", methods=["GET"])

@@ -1,0 +1,46 @@
+"""JSON endpoints of the ledger (a category's history) and the audit trail (admins)."""
+
+from flask_smorest import abort
+
+from webapp.accounts import access
+from webapp.api import bp
+from webapp.api.ledger_schemas import AuditPageSchema, AuditQuerySchema, HistoryQuerySchema, HistorySchema
+from webapp.api.routes import category_or_404
+from webapp.api.schemas import ApiErrorSchema
+from webapp.services.answers import audit, history
+
+
+def _instant(value: str | None):
+    """Return the instant an ISO 8601 parameter names (None if absent), or stop with 400 and the reason."""
+    if value is None:
+        return None
+    try:
+        return history.parse_instant(value)
+    except history.InvalidInstant as exc:
+        abort(400, message=str(exc))
+
+
+@bp.route("/categories/<name>/history", methods=["GET"])
+@bp.arguments(HistoryQuerySchema, location="query", error_status_code=400)
+@bp.response(200, HistorySchema)
+@bp.alt_response(400, schema=ApiErrorSchema)
+@bp.alt_response(404, schema=ApiErrorSchema)
+@access.viewer
+def category_history(args, name):
+    """Every change of a category's total, newest first: what, how much, the total after, which file, by whom."""
+    category = category_or_404(name)
+    changes, pages = history.changes(category, args["page"])
+    return {"category": category.name, "changes": changes, "page": args["page"], "pages": pages.last}
+
+
+@bp.route("/audit", methods=["GET"])
+@bp.arguments(AuditQuerySchema, location="query", error_status_code=400)
+@bp.response(200, AuditPageSchema)
+@bp.alt_response(400, schema=ApiErrorSchema)
+@access.admin
+def audit_trail(args):
+    """Who did what and when (admins): sign-ins, accounts, tokens, categories, files, repairs, backups."""
+    filters = audit.Filters(args["user"], args["kind"], args["object"],
+                            _instant(args["since"]), _instant(args["until"]))
+    events, pages = audit.events(filters, args["page"])
+    return {"events": events, "page": args["page"], "pages": pages.last}
