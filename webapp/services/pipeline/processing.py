@@ -206,6 +206,7 @@ def reprocess_document(document_id: int, by: int | None = None) -> str:
         return _withdraw(document_id, str(exc), by)
     except (storage.ObjectMissing, FileNotFoundError):
         return _withdraw(document_id, MISSING_FILE, by)
+    faults.point("before_replace")
     row = db.session.execute(_REPLACE_COUNTED, _fields(document_id, extraction)).first()
     if row is None:  # deleted or withdrawn meanwhile
         db.session.rollback()
