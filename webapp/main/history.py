@@ -12,7 +12,7 @@ from webapp.main.lookups import category_or_404
 from webapp.services.answers import history
 
 # The chart's drawing area in SVG units; it stretches to the card's width, its labels are HTML beside it.
-CHART_WIDTH, CHART_HEIGHT = 1000, 300
+CHART_WIDTH, CHART_HEIGHT, CHART_PAD = 1000, 300, 8
 
 
 @dataclass(frozen=True)
@@ -55,16 +55,18 @@ def chart(points: list[tuple[datetime, Decimal]]) -> Chart | None:
     if not points:
         return None
     low, high = min(min(v for _, v in points), Decimal(0)), max(max(v for _, v in points), Decimal(0))
-    start, end = points[0][0].timestamp(), points[-1][0].timestamp()
-    span, height = (end - start) or 1.0, (high - low) or Decimal(1)
+    start, last = points[0][0].timestamp(), points[-1][0].timestamp()
+    # The last total stands on after its change: leave a twentieth of the width for it to be seen.
+    span, height = (last - start) * 1.05 or 1.0, (high - low) or Decimal(1)
 
     def x(at: datetime) -> float:
-        return (at.timestamp() - start) / span * CHART_WIDTH if end > start else CHART_WIDTH / 2
+        return (at.timestamp() - start) / span * CHART_WIDTH
 
     def y(value: Decimal) -> float:
-        return float((high - value) / height) * CHART_HEIGHT
+        return CHART_PAD + float((high - value) / height) * (CHART_HEIGHT - 2 * CHART_PAD)
 
-    steps = [f"M{x(points[0][0]):.1f},{y(points[0][1]):.1f}"]
+    # From nothing to the first total, then a step at every change.
+    steps = [f"M{x(points[0][0]):.1f},{y(Decimal(0)):.1f}V{y(points[0][1]):.1f}"]
     for at, value in points[1:]:
         steps.append(f"H{x(at):.1f}V{y(value):.1f}")
     steps.append(f"H{CHART_WIDTH}")
