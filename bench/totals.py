@@ -104,6 +104,7 @@ def _reset(app) -> None:
             "total = NULL, indexed_at = NULL, lease_until = NULL, updated_at = now()"
         ))
         db.session.execute(text("UPDATE categories SET total = 0, documents = 0"))
+        db.session.execute(text("DELETE FROM total_changes WHERE kind <> 'opening'"))
         db.session.commit()
         broker.connection().flushdb()
         ids = list(db.session.execute(text("SELECT id FROM documents ORDER BY id")).scalars())
