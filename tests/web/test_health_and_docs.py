@@ -67,3 +67,14 @@ def test_unknown_page_is_a_friendly_404_and_unknown_api_path_is_json(client):
     assert page.status_code == 404 and "<html" in page.text
     api = client.get("/api/nowhere")
     assert api.status_code == 404 and "error" in api.json
+
+
+def test_openapi_document_describes_history_as_of_and_the_audit_trail(client):
+    paths = client.get("/api/openapi.json").json["paths"]
+    history = paths["/api/categories/{name}/history"]["get"]
+    assert {"page"} <= {p["name"] for p in history["parameters"]}
+    for path in ("/api/categories/{name}", "/api/types/{type}/sum"):
+        operation = paths[path]["get"]
+        assert "as_of" in {p["name"] for p in operation["parameters"]} and "400" in operation["responses"], path
+    audit = paths["/api/audit"]["get"]
+    assert {"user", "kind", "since", "until", "page"} <= {p["name"] for p in audit["parameters"]}
