@@ -129,3 +129,32 @@ def test_an_as_of_answer_reads_one_row_per_category_not_the_history(api, client,
     scan = plan[0]["Plan"]["Plans"][0]
     assert scan["Node Type"] in ("Index Scan", "Index Scan Backward", "Index Only Scan") and scan["Actual Rows"] == 1
     assert client.get("/api/categories/phones", query_string={"as_of": "2999-01-01"}).json["total"] == "100000"
+
+
+def test_as_of_just_before_and_at_every_kind_of_change(api, client, upload, run_jobs, runner, app):
+    from webapp.services.pipeline import storage
+
+    api.create_category("phones")
+    first, second, third = upload("phones", 10, "2.5", 4)
+    run_jobs()
+    client.delete(f"/api/documents/{second}")
+    client.post(f"/api/documents/{first}/reprocess")
+    run_jobs()
+    with app.app_context():
+        sha256 = db.session.execute(text("SELECT sha256 FROM documents WHERE id = :id"), {"id": third}).scalar()
+        storage.backend().path_for(sha256).write_bytes(b"PK\x03\x04 no longer a workbook")
+        db.session.execute(text("UPDATE categories SET total = total + 1"))  # a difference for repair to fix
+        db.session.commit()
+    client.post(f"/api/documents/{third}/reprocess")
+    run_jobs()
+    runner.invoke(args=["totals", "repair"])
+
+    changes = list(reversed(client.get("/api/categories/phones/history").json["changes"]))
+    assert [c["kind"] for c in changes] == ["counted"] * 3 + ["removed", "reprocessed", "withdrawn", "repaired"]
+    before = "0"
+    for change in changes:
+        at = datetime.fromisoformat(change["at"])
+        assert _total_at(client, "phones", at - timedelta(microseconds=1))[1] == before, change
+        assert _total_at(client, "phones", at)[1] == change["total_after"], change
+        before = change["total_after"]
+    assert before == client.get("/api/categories/phones").json["total"] == "10"
