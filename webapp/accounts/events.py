@@ -9,7 +9,9 @@ import json
 import logging
 
 from flask import has_request_context, request
+from flask_login import current_user
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from webapp.extensions import db
 
@@ -29,8 +31,6 @@ def _signed_in_username() -> str | None:
     """Return who is asking in this request, or None (nobody signed in, or a command)."""
     if not has_request_context():
         return None
-    from flask_login import current_user
-
     return getattr(current_user, "username", None) or None
 
 
@@ -42,9 +42,13 @@ def _record(kind: str, subject: str | None, *, actor: str | None, object: str | 
            "detail": json.dumps(details, default=str, ensure_ascii=False)}
     if with_change:
         db.session.execute(_APPEND, row)  # committed (or rolled back) with the change it records
-    else:
+        return
+    try:
         with db.engine.begin() as connection:
             connection.execute(_APPEND, row)
+    except SQLAlchemyError as exc:
+        # What it records has happened already (committed); failing now would only hide that from the caller.
+        log.error("event=%s state=not_recorded reason=%r", kind, str(exc).splitlines()[0])
 
 
 def _user(username: str) -> str:
