@@ -54,3 +54,24 @@ def test_the_history_tab_and_total_on_a_date(page, site, worker, make_workbook, 
 
     page.goto(f"/documents/{second['id']}")
     expect(page.locator("#document-changes")).to_contain_text("Counted on")
+
+
+def test_an_admin_finds_who_deleted_a_file_on_the_audit_page(page, site, worker, make_workbook, shot, admin):
+    site.create_category("audited")
+    document = site.upload("audited", "gone.xlsx", make_workbook({"S": [[4]]}))
+    site.wait_until_settled(document["id"])
+    page.goto(f"/documents/{document['id']}/delete")
+    page.get_by_role("button", name="Delete the file").click()
+    expect(page.locator(".flash-success")).to_contain_text("gone.xlsx")
+
+    page.get_by_role("link", name="Audit").click()
+    page.get_by_label("What").select_option("file_deleted")
+    page.get_by_label("Object contains").fill("gone.xlsx")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("#audit-events tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(admin.username)
+    expect(rows.first).to_contain_text("subtracted: 4")
+    shot(page, "audit-desktop")
+    page.set_viewport_size(PHONE)
+    shot(page, "audit-phone")
