@@ -155,8 +155,10 @@ def _postgres_range_statement(live):
 
 
 def verify_totals() -> int:
-    """Return how many categories' totals differ from the sum of their counted documents (must be 0)."""
-    return db.session.execute(text("""
+    """Return how many categories' totals differ from their counted documents or from their ledger (must be 0)."""
+    from webapp.services.pipeline import reconcile
+
+    return len(reconcile.ledger_differences()) + db.session.execute(text("""
         SELECT count(*) FROM categories c
           LEFT JOIN (SELECT category_id, sum(counted_total) AS total, count(*) AS files
                        FROM documents WHERE counted_at IS NOT NULL GROUP BY category_id) s
