@@ -1,23 +1,12 @@
 """JSON endpoints of the ledger (a category's history) and the audit trail (admins)."""
 
-from flask_smorest import abort
 
 from webapp.accounts import access
 from webapp.api import bp
 from webapp.api.ledger_schemas import AuditPageSchema, AuditQuerySchema, HistoryQuerySchema, HistorySchema
-from webapp.api.routes import category_or_404
+from webapp.api.routes import category_or_404, instant_or_400
 from webapp.api.schemas import ApiErrorSchema
 from webapp.services.answers import audit, history
-
-
-def _instant(value: str | None):
-    """Return the instant an ISO 8601 parameter names (None if absent), or stop with 400 and the reason."""
-    if value is None:
-        return None
-    try:
-        return history.parse_instant(value)
-    except history.InvalidInstant as exc:
-        abort(400, message=str(exc))
 
 
 @bp.route("/categories/<name>/history", methods=["GET"])
@@ -41,6 +30,6 @@ def category_history(args, name):
 def audit_trail(args):
     """Who did what and when (admins): sign-ins, accounts, tokens, categories, files, repairs, backups."""
     filters = audit.Filters(args["user"], args["kind"], args["object"],
-                            _instant(args["since"]), _instant(args["until"]))
+                            instant_or_400(args["since"]), instant_or_400(args["until"]))
     events, pages = audit.events(filters, args["page"])
     return {"events": events, "page": args["page"], "pages": pages.last}

@@ -74,7 +74,7 @@ def get_category(args, name):
     category = category_or_404(name)
     if args["as_of"] is None:
         return category
-    then = history.category_as_of(category, _instant_or_400(args["as_of"]))
+    then = history.category_as_of(category, instant_or_400(args["as_of"]))
     if then is None:
         abort(404, message=f"The category “{category.name}” did not exist yet at {args['as_of']}.")
     return then
@@ -140,13 +140,16 @@ def sum_type(args, type):
     if args["as_of"] is None:
         group = categories.sum_type(type)
     else:
-        group = history.sum_type_as_of(type, _instant_or_400(args["as_of"]))
+        group = history.sum_type_as_of(type, instant_or_400(args["as_of"]))
     if group is None:
         abort(404, message=f"No category has the type “{type}”" + (f" at {args['as_of']}." if args["as_of"] else "."))
     return group
 
 
-def _instant_or_400(value: str):
+def instant_or_400(value: str | None):
+    """Return the instant an ISO 8601 parameter names (None if absent), or stop with 400 and the reason."""
+    if value is None:
+        return None
     try:
         return history.parse_instant(value)
     except history.InvalidInstant as exc:
