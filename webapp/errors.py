@@ -1,7 +1,14 @@
 """Error responses: JSON `{"error": …}` under /api, friendly pages elsewhere."""
 
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+
+
+class ApiErrorSchema(Schema):
+    """Every API error: one plain-language reason (the OpenAPI document's error schema, for every status)."""
+
+    error = fields.String(required=True, metadata={"example": "There is no category named “asian_phones”."})
 
 
 def init_app(app: Flask) -> None:
@@ -52,5 +59,12 @@ def handle_http_error(error: HTTPException):
     status = 400 if error.code == 422 else error.code
     message = plain_message(error)
     if _wants_json():
-        return jsonify(error=message), status
-    return render_template("errors/error.html", status=status, title=error.name, message=message), status
+        response = jsonify(error=message)
+    else:
+        response = current_app.make_response(
+            render_template("errors/error.html", status=status, title=error.name, message=message))
+    response.status_code = status
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        # RFC 9110: a 405 names the methods the address does allow.
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response
