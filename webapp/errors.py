@@ -22,13 +22,13 @@ def _wants_json() -> bool:
 
 def plain_message(error: HTTPException) -> str:
     """Return a message a non-technical user can act on."""
-    if isinstance(error, RequestEntityTooLarge):
-        return _too_large_message()
     data = getattr(error, "data", None) or {}
     if data.get("messages"):
         return _flatten(data["messages"])
     if data.get("message"):
         return str(data["message"])
+    if isinstance(error, RequestEntityTooLarge):  # werkzeug's own, for the request's size, parts or fields
+        return _too_large_message()
     return error.description or error.name
 
 
@@ -64,6 +64,7 @@ def handle_http_error(error: HTTPException):
         response = current_app.make_response(
             render_template("errors/error.html", status=status, title=error.name, message=message))
     response.status_code = status
+    response.headers.update((getattr(error, "data", None) or {}).get("headers", {}))  # e.g. Retry-After
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
         # RFC 9110: a 405 names the methods the address does allow.
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
