@@ -71,6 +71,8 @@ def clean_regions(regions: object) -> list[str]:
     for region in (names.spelling(r) for r in regions):
         if len(region) > REGION_MAX:
             raise InvalidAccount(f"A region name has at most {REGION_MAX} characters.")
+        if region and (reason := names.unusable(region)):
+            raise InvalidAccount(f"A region name {reason}")
         if region:
             cleaned.setdefault(names.key(region), region)
     return sorted(cleaned.values(), key=names.key)

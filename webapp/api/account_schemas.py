@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, fields
 
+from webapp import names
 from webapp.accounts import passwords, users
 from webapp.models.token import TOKEN_NAME_MAX
 from webapp.models.user import REGION_MAX, USERNAME_MAX
@@ -23,7 +24,9 @@ class _StrictBoolean(fields.Boolean):
 
 
 def _regions(**kwargs) -> fields.List:
-    return fields.List(fields.String(metadata={"maxLength": REGION_MAX}), metadata={"description": "Empty: every region"}, **kwargs)
+    # An empty name is left out; any other follows the rule of a category's region.
+    region = {"pattern": f"^\\s*$|{names.pattern(REGION_MAX)}", "example": "Asia"}
+    return fields.List(fields.String(metadata=region), metadata={"description": "Empty: every region"}, **kwargs)
 
 
 def _required(message: str, **metadata) -> fields.String:
