@@ -2,7 +2,7 @@
 
 from flask import Flask, current_app, jsonify, render_template, request
 from marshmallow import Schema, fields
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 
 class ApiErrorSchema(Schema):
@@ -58,6 +58,11 @@ def handle_http_error(error: HTTPException):
     """Answer an HTTP error in the format the client reads."""
     status = 400 if error.code == 422 else error.code
     message = plain_message(error)
+    if isinstance(error, BadHost):
+        # No address of this site can be built for a host that is no host name (a label past 63 characters):
+        # the error page, which links its style and scripts, would fail in turn.
+        return current_app.response_class("This request names a host that is not a valid address.\n", 400,
+                                          mimetype="text/plain")
     if _wants_json():
         response = jsonify(error=message)
     else:
