@@ -56,21 +56,25 @@ def _flatten(messages: dict | list | str, prefix: str = "") -> str:
 
 def handle_http_error(error: HTTPException):
     """Answer an HTTP error in the format the client reads."""
-    status = 400 if error.code == 422 else error.code
-    message = plain_message(error)
     if isinstance(error, BadHost):
         # No address of this site can be built for a host that is no host name (a label past 63 characters):
         # the error page, which links its style and scripts, would fail in turn.
         return current_app.response_class("This request names a host that is not a valid address.\n", 400,
                                           mimetype="text/plain")
+    status = 400 if error.code == 422 else error.code
+    message = plain_message(error)
     if _wants_json():
         response = jsonify(error=message)
     else:
         response = current_app.make_response(
             render_template("errors/error.html", status=status, title=error.name, message=message))
     response.status_code = status
-    response.headers.update((getattr(error, "data", None) or {}).get("headers", {}))  # e.g. Retry-After
+    return _with_headers(response, error)
+
+
+def _with_headers(response, error: HTTPException):
+    """Add the headers an error names: those a view asked for (Retry-After), and a 405's `Allow` (RFC 9110)."""
+    response.headers.update((getattr(error, "data", None) or {}).get("headers", {}))
     if isinstance(error, MethodNotAllowed) and error.valid_methods:
-        # RFC 9110: a 405 names the methods the address does allow.
         response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
     return response

@@ -72,6 +72,6 @@ def pattern(limit: int, also_refused: str = "") -> str:
     Written without lookarounds, so every engine reads it (and a fuzzer can generate from it): a name trimmed
     of spaces is one character other than ".", two that are not "..", or three to `limit`.
     """
-    allowed = _hidden_ranges() + re.escape(also_refused)
-    any_, word, not_dot = f"[^{allowed}]", f"[^{allowed}\\s]", f"[^{allowed}\\s.]"
+    refused = _hidden_ranges() + re.escape(also_refused)
+    any_, word, not_dot = f"[^{refused}]", f"[^{refused}\\s]", f"[^{refused}\\s.]"
     return rf"^\s*(?:{not_dot}|{not_dot}{word}|\.{not_dot}|{word}{any_}{{1,{limit - 2}}}{word})\s*$"
