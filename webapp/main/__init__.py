@@ -2,12 +2,14 @@
 
 from flask import Blueprint
 
-from webapp import names
+from webapp import names, number_format
 from webapp.models import DocumentStatus
 
 bp = Blueprint("main", __name__)
 # Templates compare statuses by name, not by spelling them out.
 bp.add_app_template_global(DocumentStatus, "DocumentStatus")
+# Totals on pages: grouped and exact (webapp/number_format.py); `exact` is the plain value, for copying.
+bp.add_app_template_filter(number_format.grouped, "grouped")
 
 
 @bp.record_once

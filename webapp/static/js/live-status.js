@@ -77,7 +77,7 @@
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (data) {
         pending = data.pending;
-        setText("category-total", data.category.total);
+        if (window.showTotal) window.showTotal(document.getElementById("category-total"), data.category.total);
         setText("category-files", String(data.category.documents));
         setText("category-pending", data.pending ? ", " + data.pending + " still processing" : "");
         document.dispatchEvent(new CustomEvent("documents:polled", { detail: data.documents }));
