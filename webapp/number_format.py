@@ -3,7 +3,9 @@
 `1449857594090904.17` reads as `1,449,857,594,090,904.17`. This is the one place a page turns a number
 into text (the `grouped` template filter); the languages issue swaps its body for Babel's decimal
 formatting of the same Decimal, never through a float. The API keeps plain strings (webapp/api/schemas.py),
-and pages keep the plain value beside the grouped one for copying (templates/_figures.html).
+and pages keep the plain value beside the grouped one for copying (templates/_figures.html). A category
+page updating itself writes the API's plain total the same way in the browser (`showTotal`,
+static/js/enhance.js): the languages issue changes both.
 """
 
 from decimal import Decimal
