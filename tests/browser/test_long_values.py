@@ -7,6 +7,7 @@ is fully visible, grouped, and never broken inside a digit group, and names do n
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import ARTIFACTS
 from tests.fixtures_accounts import make_user
 
 pytestmark = pytest.mark.browser
@@ -114,3 +115,16 @@ def test_the_copy_button_copies_the_plain_exact_total(page, long_data, live_serv
     page.get_by_role("button", name="Copy the category total exactly").click()
     expect(page.get_by_role("button", name="Copy the category total exactly")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == TOTAL
+
+
+def test_the_api_reference_fits_a_phone(page, shot):
+    page.set_viewport_size(WIDTHS["phone"])
+    page.goto("/docs")
+    expect(page.locator(".opblock-summary-path").first).to_be_visible()
+    expect(page.locator(".docs-phone-note")).to_be_visible()
+    page.locator(".opblock-summary", has_text="/api/categories").first.click()  # one operation opened
+    expect(page.locator(".opblock-body").first).to_be_visible()
+    shot(page, "docs")
+    page.screenshot(path=str(ARTIFACTS / "test_the_api_reference_fits_a_phone-docs-in-view.png"))
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, f"/docs is {overflow}px wider than a phone screen"
