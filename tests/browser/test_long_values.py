@@ -128,3 +128,16 @@ def test_the_api_reference_fits_a_phone(page, shot):
     page.screenshot(path=str(ARTIFACTS / "test_the_api_reference_fits_a_phone-docs-in-view.png"))
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0, f"/docs is {overflow}px wider than a phone screen"
+
+
+def test_a_total_arriving_while_the_page_is_open_is_grouped_the_same_way(page, worker, site, make_workbook):
+    site.create_category("live_totals")
+    page.goto("/categories/live_totals")
+    expect(page.locator("#category-total")).to_have_text("0")
+    site.upload("live_totals", "big.xlsx", make_workbook({"S": [[BIG], ["1449857594090904.17"], ["-0.5"]]}))
+    # Written in the browser from the API's plain string (enhance.js), exactly as the server writes it.
+    expect(page.locator("#category-total")).to_have_text("123,456,789,012,347,128,758,828,658,793.67")
+    expect(page.locator("#category-total")).to_have_attribute("data-exact", "123456789012347128758828658793.67")
+    expect(page.locator(".big-total .copy")).to_have_attribute(
+        "data-copy", "123456789012347128758828658793.67")
+    assert page.locator("#category-total wbr").count() == 9  # a break allowed after each of the 9 commas
