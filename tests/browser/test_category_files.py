@@ -70,6 +70,8 @@ def test_sorting_filtering_and_paging_150_files(page, many_files, shot, width, r
     expect(page.locator("#files-shown")).to_have_text("10 files matching, by uploaded (newest first)")
     expect(page.locator('#documents tr[data-status="failed"]')).to_have_count(10)
     expect(page.get_by_role("button", name=re.compile("Retry"))).to_have_count(0)
+    page.locator("#files-heading").scroll_into_view_if_needed()
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-filtered-in-view.png"))
 
     page.get_by_role("link", name="Clear filters").click()
     first = page.locator("#documents tbody tr").first
