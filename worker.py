@@ -15,6 +15,7 @@ from rq.timeouts import JobTimeoutException
 
 from webapp import broker, create_app
 from webapp.extensions import db
+from webapp.models import FailureKind
 from webapp.services.pipeline import processing, queue, storage, sweeper
 
 log = logging.getLogger("worker")
@@ -33,7 +34,7 @@ class DocumentWorker(Worker):
         reason = horse_death_reason(job, ret_val)
         if reason and queue.counts_a_document(job):
             # RQ will retry the job; the retry finds the document failed and leaves it alone.
-            processing.mark_failed(job.args[0], reason)
+            processing.mark_failed(job.args[0], reason, FailureKind.TIMEOUT if ret_val is None else FailureKind.MEMORY)
 
 
 def horse_death_reason(job, ret_val: int | None) -> str | None:
@@ -61,12 +62,12 @@ def timeout_reason(job) -> str:
 def fail_document_on_timeout(job, exc_type, exc_value, traceback) -> bool:
     """Mark a document failed with a plain reason when its job hits the time limit or runs out of memory."""
     reasons = {
-        JobTimeoutException: timeout_reason(job),
-        MemoryError: "This workbook needs more memory than one file is allowed, so it was stopped.",
+        JobTimeoutException: (timeout_reason(job), FailureKind.TIMEOUT),
+        MemoryError: ("This workbook needs more memory than one file is allowed, so it was stopped.", FailureKind.MEMORY),
     }
-    reason = next((r for kind, r in reasons.items() if issubclass(exc_type, kind)), None)
+    reason, kind = next((r for error, r in reasons.items() if issubclass(exc_type, error)), (None, None))
     if reason and queue.counts_a_document(job):
-        processing.mark_failed(job.args[0], reason)
+        processing.mark_failed(job.args[0], reason, kind)
         return False  # permanent: no retry
     return True
 

@@ -79,3 +79,16 @@ def test_unknown_page_is_a_friendly_404_and_unknown_api_path_is_json(client):
     assert page.status_code == 404 and "<html" in page.text
     api = client.get("/api/nowhere")
     assert api.status_code == 404 and "error" in api.json
+
+
+def test_every_api_operation_has_a_summary_written_for_people(client):
+    spec = client.get("/api/openapi.json").json
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            summary = operation.get("summary", "")
+            assert summary and summary[0].isupper(), (method, path, summary)
+            # Not a function's signature or name: `create_category(name, region, type)`, `sum_type(type): …`.
+            assert not re.search(r"\w+_\w+\(|\w\(", summary), (method, path, summary)
+            assert len(summary) <= 60, (method, path, summary)

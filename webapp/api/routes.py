@@ -43,7 +43,10 @@ def category_or_404(name: str):
 @bp.alt_response(409, schema=ApiErrorSchema, description="Name already taken")
 @access.editor
 def create_category(fields):
-    """create_category(name, region, type)."""
+    """Create a category.
+
+    A category is a unique name with the region and type its workbooks describe; its total starts at 0.
+    """
     try:
         return categories.create_category(fields.get("name"), fields.get("region"), fields.get("type"))
     except categories.InvalidCategory as exc:
@@ -58,7 +61,10 @@ def create_category(fields):
 @bp.response(200, CategoryListSchema)
 @access.viewer
 def list_categories():
-    """List every category with its exact total."""
+    """List categories with their totals.
+
+    Every category you may see, with its exact running total as a string.
+    """
     return {"categories": categories.list_categories()}
 
 
@@ -67,7 +73,10 @@ def list_categories():
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
 def get_category(name):
-    """Read one category (name matched case-insensitively)."""
+    """Get one category and its total.
+
+    The name is matched ignoring letter case.
+    """
     return category_or_404(name)
 
 
@@ -83,7 +92,10 @@ def get_category(name):
 @bp.alt_response(503, schema=ApiErrorSchema, description="The file store is not answering; nothing was kept")
 @access.editor
 def upload_files(_files, name):
-    """upload_file(category, file): store and queue one or more workbooks."""
+    """Upload workbooks to a category.
+
+    Each file is stored and queued at once; its total is added when the worker has read it.
+    """
     category = category_or_404(name)
     incoming = [uploads.IncomingFile.from_part(f) for f in request.files.getlist("file")]
     try:
@@ -106,7 +118,10 @@ def upload_files(_files, name):
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
 def list_documents(name):
-    """List a category's files with their live status."""
+    """List a category's files.
+
+    Each file with its status (queued, processing, done, failed) and total, and how many are still pending.
+    """
     category = category_or_404(name)
     docs = documents.list_documents(category)
     pending = sum(d.status in categories.PENDING for d in docs)
@@ -118,7 +133,10 @@ def list_documents(name):
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
 def get_document(document_id):
-    """Read one file's status and exact total (null until done)."""
+    """Get one file's status and total.
+
+    The total is null until the file is done; a failed file says why and what kind of failure it was.
+    """
     document = documents.get_document(document_id)
     if document is None:
         abort(404, message=f"There is no file #{document_id}.")
@@ -130,7 +148,10 @@ def get_document(document_id):
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
 def sum_type(type):
-    """sum_type(type): exact sum of all numbers in all files of categories of that type."""
+    """Total of every file of one type.
+
+    The exact sum of all numbers in all files of the categories of that type (sum_type).
+    """
     group = categories.sum_type(type)
     if group is None:
         abort(404, message=f"No category has the type “{type}”.")
@@ -144,7 +165,10 @@ def sum_type(type):
 @bp.alt_response(503, schema=ApiErrorSchema, description="Search is unavailable")
 @access.viewer
 def find_regions(args):
-    """find_regions(term): regions with at least one file containing the term."""
+    """Find the regions with a file containing a word.
+
+    Every region with at least one processed file containing the term, and how many files (find_regions).
+    """
     try:
         matches = finder.find_regions(args["term"])
     except finder.BlankQuery as exc:
@@ -162,7 +186,10 @@ def find_regions(args):
 @bp.alt_response(503, schema=ApiErrorSchema, description="Search is unavailable")
 @access.viewer
 def search_files(args):
-    """Search file contents; highlights are escaped HTML where only <mark> is markup."""
+    """Search inside the files.
+
+    Files whose contents match, with highlights: escaped HTML where only <mark> is markup.
+    """
     filters = finder.Filters(args["type"], args["region"], args["category"])
     try:
         return finder.search_documents(args["q"], filters, args["page"])

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, pre_load, validate
 
 from webapp import names
 from webapp.errors import ApiErrorSchema  # noqa: F401 - the routes name their error responses from here
-from webapp.models import DocumentStatus
+from webapp.models import DocumentStatus, FailureKind
 from webapp.models.category import NAME_MAX, REGION_MAX, TYPE_MAX
 from webapp.pagination import MAX_PAGE
 from webapp.services.answers import finder
@@ -67,6 +67,12 @@ class DocumentSchema(Schema):
     status = fields.String(metadata={"enum": [status.value for status in DocumentStatus]})
     total = fields.Function(lambda d: _exact(d.total), metadata={"type": "string", "nullable": True})
     error = fields.String(allow_none=True)
+    failure_kind = fields.String(
+        allow_none=True,
+        metadata={"enum": [kind.value for kind in FailureKind] + [None], "description":
+                  "why a failed file failed: file, missing and memory fail the same way again; timeout and crash "
+                  "may succeed on retry; null when not failed (or failed before kinds were recorded)"},
+    )
     searchable = fields.Boolean()
     url = fields.Function(lambda d: url_for("main.document", document_id=d.id))
     reader = fields.Function(

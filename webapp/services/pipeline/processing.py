@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from webapp import search
 from webapp.extensions import db
+from webapp.models import FailureKind
 from webapp.services.pipeline import faults, storage
 from webapp.workbook.extract import Extraction, ExtractionError, Limits, extract
 
@@ -41,7 +42,7 @@ _EXTRACTED = "total = :total, text = :text, numbers = :numbers, breakdown = CAST
 _MARK_COUNTED = text(f"""
     UPDATE documents
        SET status = 'done', {_EXTRACTED}, counted_total = :total, counted_at = now(),
-           error = NULL, lease_until = NULL, indexed_at = NULL, updated_at = now()
+           error = NULL, failure_kind = NULL, lease_until = NULL, indexed_at = NULL, updated_at = now()
      WHERE id = :id AND status = 'processing' AND counted_at IS NULL
  RETURNING category_id
 """)
@@ -60,7 +61,7 @@ _RELEASE = text("""
 
 _MARK_FAILED = text("""
     UPDATE documents
-       SET status = 'failed', error = :error, lease_until = NULL, updated_at = now()
+       SET status = 'failed', error = :error, failure_kind = :kind, lease_until = NULL, updated_at = now()
      WHERE id = :id AND counted_at IS NULL AND status IN ('queued', 'processing')
 """)
 
@@ -86,7 +87,7 @@ _SWAP_IN_CATEGORY = text("""
 # A reprocessed file that can no longer be read stops counting: failed files add nothing.
 _WITHDRAW_COUNTED = text(f"""{_COUNTED_ROW}
     UPDATE documents d
-       SET status = 'failed', error = :error, total = NULL, counted_total = NULL, counted_at = NULL,
+       SET status = 'failed', error = :error, failure_kind = :kind, total = NULL, counted_total = NULL, counted_at = NULL,
            indexed_at = NULL, updated_at = now()
       FROM old
      WHERE d.id = old.id
@@ -112,7 +113,7 @@ def process_document(document_id: int) -> str:
     sha256, attempts = claimed
     faults.point("after_claim")
     if attempts > MAX_ATTEMPTS:
-        mark_failed(document_id, GAVE_UP)
+        mark_failed(document_id, GAVE_UP, FailureKind.CRASH)
         return "failed"
     extraction = _extract_or_fail(document_id, sha256)
     if extraction is None:
@@ -143,9 +144,9 @@ def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
     try:
         return _extract_stored(sha256)
     except ExtractionError as exc:
-        mark_failed(document_id, str(exc))
+        mark_failed(document_id, str(exc), FailureKind.FILE)
     except (storage.ObjectMissing, FileNotFoundError):
-        mark_failed(document_id, MISSING_FILE)
+        mark_failed(document_id, MISSING_FILE, FailureKind.MISSING)
     except storage.StorageUnavailable as exc:
         _release(document_id)
         log.warning("job=process_document document=%s state=deferred reason=%r", document_id, str(exc))
@@ -193,12 +194,12 @@ def count(document_id: int, extraction: Extraction) -> bool:
     return True
 
 
-def mark_failed(document_id: int, reason: str) -> None:
-    """Record why a document could not be processed; a counted document is never touched."""
+def mark_failed(document_id: int, reason: str, kind: FailureKind) -> None:
+    """Record why a document could not be processed, and the kind of failure; a counted document is never touched."""
     db.session.rollback()
-    db.session.execute(_MARK_FAILED, {"id": document_id, "error": reason})
+    db.session.execute(_MARK_FAILED, {"id": document_id, "error": reason, "kind": kind.value})
     db.session.commit()
-    log.info("job=process_document document=%s state=failed reason=%r", document_id, reason)
+    log.info("job=process_document document=%s state=failed kind=%s reason=%r", document_id, kind.value, reason)
 
 
 def reprocess_document(document_id: int) -> str:
@@ -211,9 +212,9 @@ def reprocess_document(document_id: int) -> str:
     try:
         extraction = _extract_stored(sha256)  # StorageUnavailable: RQ retries, the counted total stays
     except ExtractionError as exc:
-        return _withdraw(document_id, str(exc))
+        return _withdraw(document_id, str(exc), FailureKind.FILE)
     except (storage.ObjectMissing, FileNotFoundError):
-        return _withdraw(document_id, MISSING_FILE)
+        return _withdraw(document_id, MISSING_FILE, FailureKind.MISSING)
     row = db.session.execute(_REPLACE_COUNTED, _fields(document_id, extraction)).first()
     if row is None:  # deleted or withdrawn meanwhile
         db.session.rollback()
@@ -230,8 +231,8 @@ def reprocess_document(document_id: int) -> str:
     return "replaced"
 
 
-def _withdraw(document_id: int, reason: str) -> str:
-    row = db.session.execute(_WITHDRAW_COUNTED, {"id": document_id, "error": reason}).first()
+def _withdraw(document_id: int, reason: str, kind: FailureKind) -> str:
+    row = db.session.execute(_WITHDRAW_COUNTED, {"id": document_id, "error": reason, "kind": kind.value}).first()
     if row is None:
         db.session.rollback()
         return "skipped"
