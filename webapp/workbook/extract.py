@@ -1,21 +1,27 @@
 """Read a workbook into searchable text, an exact sum and per-sheet facts (pure Python: no Flask, no database)."""
 
 import gc
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from os import PathLike
 from pathlib import Path
+from xml.etree import ElementTree
 
 from webapp.workbook import calamine
 from webapp.workbook.archive import ArchiveFacts, UnsafeArchive, check_archive, count_cells, count_formulas_without_value
 from webapp.workbook.csvfile import UnreadableCsv, read_csv
+from webapp.workbook.explain import MAX_LISTED
 from webapp.workbook.limits import PASSWORD_PROTECTED, ExtractionError, Limits, too_many_cells, too_many_sheets
-from webapp.workbook.numbers import EXACT
+from webapp.workbook.numbers import EXACT, display_number
 from webapp.workbook.odsxml import read_ods
+from webapp.workbook.preview import AS_WRITTEN, FORMATTED, RAW, Preview, build_preview
+from webapp.workbook.preview import MAX_SHEETS as PREVIEW_SHEETS
 from webapp.workbook.readers import Reader, SheetRows, TooManyCells, read_openpyxl, read_xlrd
-from webapp.workbook.sheets import SheetFacts, SheetText, read_sheet
+from webapp.workbook.sheets import CORNER_COLUMNS, SheetFacts, SheetText, read_sheet
 from webapp.workbook.sniff import NotAWorkbook, PasswordProtected, Sniffed, sniff
+from webapp.workbook.styles import corner_formats
 
 __all__ = ["Extraction", "ExtractionError", "Limits", "SheetFacts", "extract"]
 
@@ -30,6 +36,8 @@ SECOND_READERS = {
 # The smallest worksheet XML that holds a value (`<c><v>1</v></c>`): parts smaller than this many bytes per
 # allowed cell cannot pass the cell limit, so only larger ones are counted before parsing.
 MIN_CELL_BYTES = 15
+# Sheets whose cells are listed one by one; further sheets give counts only (a workbook may have 2,000).
+MAX_EXPLAINED_SHEETS = 25
 
 
 @dataclass
@@ -42,6 +50,8 @@ class Extraction:
     sheets: list[SheetFacts]
     kind: str = "xlsx"
     reader: str = FIRST_READER
+    cells: list[dict] = field(default_factory=list)
+    preview: Preview | None = None
 
     @property
     def skipped(self) -> int:
@@ -66,6 +76,20 @@ class Extraction:
             "cut_cells": sum(s.cut_cells for s in self.sheets),
         }
 
+    def explanation(self) -> dict:
+        """Return the cells behind the total, sheet by sheet (lists bounded, counts complete), for a JSON column."""
+        sheets = []
+        for index, (facts, cells) in enumerate(zip(self.sheets, self.cells, strict=True)):
+            listed = index < MAX_EXPLAINED_SHEETS
+            sheets.append({
+                "name": facts.name,
+                "numbers": {"count": facts.cells.get("number", 0), "sum": display_number(facts.numeric_sum)},
+                "text_sum": display_number(facts.text_sum),
+                "computed": facts.computed_cells,
+                **{kind: cells[kind] if listed else {"count": cells[kind]["count"], "cells": []} for kind in cells},
+            })
+        return {"sheets": sheets, "listed_per_kind": MAX_LISTED, "listed_sheets": MAX_EXPLAINED_SHEETS}
+
 
 def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
     """Read every sheet of the workbook at `path`; raise ExtractionError when it cannot or may not be read."""
@@ -74,7 +98,8 @@ def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
     try:
         sniffed = sniff(path)
         if sniffed.kind == "csv":
-            return _assemble([read_csv(path, sniffed, limits.max_cells)], sniffed, CSV_READER)
+            read = [read_csv(path, sniffed, limits.max_cells)]
+            return _assemble(read, sniffed, CSV_READER, build_preview(read, AS_WRITTEN))
         facts = check_archive(path, sniffed.kind, limits.max_unzipped_bytes) if sniffed.is_zip else ArchiveFacts()
     except PasswordProtected as exc:
         raise ExtractionError(PASSWORD_PROTECTED) from exc
@@ -87,7 +112,7 @@ def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
     gc.disable()  # millions of short-lived cell values and no reference cycles: collections only cost time
     try:
         read, reader = _read_workbook(path, sniffed, facts, limits)
-        return _assemble(read, sniffed, reader)
+        return _assemble(read, sniffed, reader, _preview(path, read, facts))
     finally:
         if enabled:
             gc.enable()
@@ -163,11 +188,23 @@ def _recalculated(path: Path, sniffed: Sniffed, facts: ArchiveFacts, counts: dic
     return read
 
 
+def _preview(path: Path, read: list[SheetText], facts: ArchiveFacts) -> Preview:
+    """Preview the sheets as read, through their number formats when the file's styles can be read."""
+    if not facts.sheets:  # .xls and .ods: their formats are not read, the preview says so
+        return build_preview(read, RAW)
+    corners = {s.facts.name: (*s.facts.origin, len(s.corner), CORNER_COLUMNS) for s in read[:PREVIEW_SHEETS]}
+    try:
+        formats = corner_formats(path, facts.sheets, corners)
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return build_preview(read, RAW)  # the total never depends on the preview
+    return build_preview(read, FORMATTED, formats)
+
+
 def _as_text(sheet: SheetRows) -> SheetText:
     return read_sheet(sheet.name, sheet.rows, sheet.origin)
 
 
-def _assemble(read: list[SheetText], sniffed: Sniffed, reader: str) -> Extraction:
+def _assemble(read: list[SheetText], sniffed: Sniffed, reader: str, preview: Preview) -> Extraction:
     """Join the sheets' text (a line with the sheet name, then its rows) and add up their sums."""
     blocks = []
     numbers: set[str] = set()
@@ -180,7 +217,8 @@ def _assemble(read: list[SheetText], sniffed: Sniffed, reader: str) -> Extractio
     with localcontext(EXACT):
         total = sum((s.facts.numeric_sum + s.facts.text_sum for s in read), Decimal(0))
     facts = [s.facts for s in read]
-    return Extraction("\n".join(blocks), total, " ".join(sorted(numbers)), facts, sniffed.kind, reader)
+    cells = [s.cells for s in read]
+    return Extraction("\n".join(blocks), total, " ".join(sorted(numbers)), facts, sniffed.kind, reader, cells, preview)
 
 
 def _one_line(name: str) -> str:
