@@ -94,9 +94,10 @@ def test_a_stored_preview_reads_back_the_same(read):
 
 
 def test_csv_files_get_a_preview_of_fields_as_written(read):
-    preview = read(csv_bytes([["model", "share", "price"], ["Galaxy S24", "25%", "$799.99"], ["Pixel 8", "0.5", "1,234.50"]])).preview
+    rows = [["model", "share", "price"], ["Galaxy S24", "25%", "$799.99"], ["Pixel 8", "0.5", "1,234.50"]]
+    preview = read(csv_bytes(rows)).preview
     assert preview.shown == "as written"
-    assert _texts(preview) == [["model", "share", "price"], ["Galaxy S24", "25%", "$799.99"], ["Pixel 8", "0.5", "1,234.50"]]
+    assert _texts(preview) == rows
     assert [cell.numeric for cell in preview.sheets[0].rows[1]] == [False, True, True]
 
 
