@@ -1,8 +1,10 @@
 """The document page explains its total cell by cell and previews the file from what the worker stored."""
 
+import io
 import re
 
 import pytest
+import xlsxwriter
 from sqlalchemy import text
 
 from tests.fixtures_files import csv_bytes, xlsx_bytes
@@ -143,3 +145,16 @@ def test_reprocessing_rewrites_the_cells(uploaded, client, run_jobs, app):
 
 def _workbook(rows):
     return xlsx_bytes({"Sales": rows})
+
+
+def test_formula_cells_are_listed_and_link_to_their_cell(uploaded, client):
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("Sales")
+    sheet.write_row(0, 0, ["units", 2, 3])
+    sheet.write_formula(0, 3, "=B1+C1", None, 5)
+    workbook.close()
+    doc = uploaded("formulas.xlsx", buffer.getvalue())
+    cells = _section(client.get(f"/documents/{doc}").text, "cells")
+    assert "Formula cells: 1" in cells
+    assert re.search(rf'href="/documents/{doc}\?at=0!D1#cell-0-D1">Sales!D1</a></th>\s*<td>5', cells)

@@ -2,9 +2,11 @@
 value, values that count nothing; lists are bounded, counts are complete."""
 
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+import xlsxwriter
 
 from tests.fixtures_files import csv_bytes, xlsx_bytes
 from webapp.workbook.explain import MAX_LISTED
@@ -90,3 +92,20 @@ def test_sheets_past_the_listed_ones_give_counts_only(read):
     assert explained["sheets"][0]["text"]["cells"] and explained["sheets"][0]["text"]["count"] == 1
     last = explained["sheets"][-1]
     assert last["text"] == {"count": 1, "cells": []} and explained["listed_sheets"] == 25
+
+
+def _formulas_xlsx() -> bytes:
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("Sums")
+    sheet.write_row(0, 0, ["units", 2, 3])
+    sheet.write_formula(0, 3, "=B1+C1", None, 5)  # a saved result
+    sheet.write_formula(1, 3, "=SUM(B1:C1)*2")  # no saved result (xlsxwriter stores 0): the app computes it
+    workbook.close()
+    return buffer.getvalue()
+
+
+def test_formula_cells_are_listed_with_their_result_and_those_the_app_computed_say_so(read):
+    sheet = read(_formulas_xlsx()).explanation()["sheets"][0]
+    assert sheet["formulas"] == {"count": 2, "cells": [{"cell": "D1", "value": "5"},
+                                                       {"cell": "D2", "value": "10", "computed": True}]}

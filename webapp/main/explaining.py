@@ -11,7 +11,7 @@ from webapp.services.pipeline import queue
 from webapp.workbook.preview import Preview, SheetPreview
 
 CELLS_PER_PAGE = 25
-KINDS = ("text", "values", "left_out")
+KINDS = ("formulas", "text", "values", "left_out")
 
 
 @dataclass
