@@ -109,3 +109,11 @@ def test_formula_cells_are_listed_with_their_result_and_those_the_app_computed_s
     sheet = read(_formulas_xlsx()).explanation()["sheets"][0]
     assert sheet["formulas"] == {"count": 2, "cells": [{"cell": "D1", "value": "5"},
                                                        {"cell": "D2", "value": "10", "computed": True}]}
+
+
+def test_a_value_no_total_can_hold_is_listed_as_left_out_in_csv_and_workbooks(read):
+    csv_sheet = read(csv_bytes([["huge", "1E+400"], ["fine", "2"]])).explanation()["sheets"][0]
+    assert csv_sheet["left_out"] == {"count": 1, "cells": [{"cell": "B1", "text": "1E+400", "why": "no total can hold it"}]}
+    cells = read_sheet("S", [["1E+400", 1e300]]).cells
+    assert {(c["cell"], c["why"]) for c in cells["left_out"]["cells"]} == {("A1", "no total can hold it"),
+                                                                          ("B1", "no total can hold it")}

@@ -41,18 +41,20 @@ class _Where:
 
 
 def explain_cells(rows: list[list[object]], origin: tuple[int, int], flat: list, kinds: set[type],
-                  distinct: Counter, written: dict) -> dict:
+                  distinct: Counter, written: dict, counted: dict[str, int]) -> dict:
     """Return, for one sheet, the listed cells of each kind and how many there are in all.
 
     `written` maps text cells holding one value (`25%`, `2024-05-01`) to that value; a CSV file's rows hold
-    such values already (WrittenNumber, WrittenDate cells).
+    such values already (WrittenNumber, WrittenDate cells). `counted` is the sheet's count of cells by kind
+    (SheetFacts.cells), which already says how many values count nothing.
     """
     where = _Where(list(accumulate(map(len, rows), initial=0)), origin)
-    texts = [t for t in distinct if t and t not in written and _DIGIT.search(t)]
+    texts = list(set(filter(_DIGIT.search, distinct)).difference(written)) if distinct else []
+    left_out = counted.get("boolean", 0) + counted.get("date", 0) + counted.get("skipped", 0)
     return {
         "text": _listed(flat, set(texts), sum(map(distinct.__getitem__, texts)), where, _text_entry),
         "values": _values(flat, kinds, distinct, written, where),
-        "left_out": _left_out(flat, kinds, {t for t, v in written.items() if type(v) is WrittenDate}, distinct, where),
+        "left_out": _left_out(flat, kinds, written, left_out, counted.get("skipped", 0) > 0, where),
     }
 
 
@@ -90,33 +92,36 @@ def _value_entry(ref: str, value: WrittenNumber) -> dict:
     return {"cell": ref, "text": _short(value.text), "value": display_number(value.value)}
 
 
-def _left_out(flat: list, kinds: set[type], dates: set[str], distinct: Counter, where: _Where) -> dict:
-    """List the cells that count nothing although they hold a value: why each is left out."""
+def _left_out(flat: list, kinds: set[type], written: dict, total: int, unholdable: bool, where: _Where) -> dict:
+    """List the first cells that count nothing although they hold a value, with why (one lazy pass, stopped early)."""
+    if not total:
+        return {"count": 0, "cells": []}
     predicates = []
-    total = sum(map(distinct.__getitem__, dates))
+    dates = {t for t, v in written.items() if type(v) is WrittenDate}
     if dates:
         predicates.append(map(dates.__contains__, flat))
     left_out_types = _LEFT_OUT_TYPES | {WrittenDate}
     if kinds & left_out_types:
-        types = list(map(type, flat))
-        total += sum(map(left_out_types.__contains__, types))
-        predicates.append(map(left_out_types.__contains__, types))
-    unholdable = _unholdable(flat, kinds)
-    if unholdable:
-        total += sum(map(unholdable.__contains__, flat))
-        predicates.append(map(unholdable.__contains__, flat))
+        predicates.append(map(left_out_types.__contains__, map(type, flat)))
+    numbers = _unholdable(flat, kinds, written) if unholdable else set()
+    if numbers:
+        predicates.append(map(numbers.__contains__, flat))
     if not predicates:
-        return {"count": 0, "cells": []}
+        return {"count": total, "cells": []}
     wanted = predicates[0]
     for more in predicates[1:]:
         wanted = map(operator.or_, wanted, more)
     found = list(islice(compress(count(), wanted), MAX_LISTED))
-    return {"count": total, "cells": [_left_out_entry(where(p), flat[p]) for p in found]}
+    return {"count": total, "cells": [_left_out_entry(where(p), flat[p], flat[p] in numbers) for p in found]}
 
 
-def _unholdable(flat: list, kinds: set[type]) -> set:
-    """Return the numeric cells no total can hold (infinite, not a number, longer than 30 digits)."""
-    found: set = set()
+def _unholdable(flat: list, kinds: set[type], written: dict) -> set:
+    """Return the numeric cells no total can hold (infinite, not a number, longer than 30 digits), and the text
+    cells holding such a number as their one value (`1E+400`)."""
+    found: set = {t for t, v in written.items() if type(v) is WrittenNumber and too_long(v.value)}
+    if WrittenNumber in kinds:  # a CSV file's fields
+        found.update(v for v in compress(flat, map(operator.is_, map(type, flat), repeat(WrittenNumber)))
+                     if too_long(v.value))
     for kind in (float, int):
         if kind not in kinds:
             continue
@@ -134,7 +139,7 @@ def _too_long(number: float | int) -> bool:
     return isinstance(number, float) and not math.isfinite(number) or too_long(Decimal(repr(number)))
 
 
-def _left_out_entry(ref: str, value: object) -> dict:
+def _left_out_entry(ref: str, value: object, unholdable: bool) -> dict:
     if type(value) is bool:
         return {"cell": ref, "text": "TRUE" if value else "FALSE", "why": "true/false"}
     if isinstance(value, dt.timedelta):
@@ -143,8 +148,9 @@ def _left_out_entry(ref: str, value: object) -> dict:
         return {"cell": ref, "text": value.isoformat(), "why": "time"}
     if isinstance(value, (dt.date, dt.datetime)):
         return {"cell": ref, "text": str(value), "why": "date"}
-    if isinstance(value, (str, WrittenDate)):
-        return {"cell": ref, "text": _short(getattr(value, "text", value)), "why": "date or time written as text"}
+    if isinstance(value, (str, WrittenDate, WrittenNumber)):
+        why = "no total can hold it" if unholdable else "date or time written as text"
+        return {"cell": ref, "text": _short(getattr(value, "text", value)), "why": why}
     return {"cell": ref, "text": _short(repr(value)), "why": "no total can hold it"}
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from webapp.workbook import calamine
-from webapp.workbook.archive import ArchiveFacts, UnsafeArchive, check_archive, count_cells, count_formulas_without_value
+from webapp.workbook.archive import ArchiveFacts, FormulaScan, UnsafeArchive, check_archive, count_cells, scan_formulas
 from webapp.workbook.csvfile import UnreadableCsv, read_csv
 from webapp.workbook.explain import MAX_LISTED
-from webapp.workbook.formula_cells import formula_cells, formula_results
+from webapp.workbook.formula_cells import formula_results
 from webapp.workbook.limits import PASSWORD_PROTECTED, ExtractionError, Limits, too_many_cells, too_many_sheets
 from webapp.workbook.numbers import EXACT, display_number
 from webapp.workbook.odsxml import read_ods
@@ -136,37 +136,36 @@ def _check_cells_present(path: Path, facts: ArchiveFacts, limits: Limits) -> Non
 
 def _read_workbook(path: Path, sniffed: Sniffed, facts: ArchiveFacts, limits: Limits) -> tuple[list[SheetText], str]:
     """Read with python-calamine, or with the format's second reader when calamine cannot; count formulas."""
-    pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="extract")
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="extract")
     try:
         parts = [s.path for s in facts.sheets]
         # The formula scan runs beside the parsing; its answer is only needed at the end.
-        formulas = pool.submit(count_formulas_without_value, path, parts, facts.full_calc_on_load) if parts else None
-        where = pool.submit(formula_cells, path, parts) if parts else None
+        formulas = pool.submit(scan_formulas, path, parts, facts.full_calc_on_load, MAX_LISTED) if parts else None
         try:
             read, reader = calamine.read_sheets(pool, path, sniffed.kind, limits), FIRST_READER
         except calamine.Refused as refused:
             second = SECOND_READERS[sniffed.kind]
             read, reader = [_as_text(sheet) for sheet in _second_read(second, path, limits, str(refused))], second.name
-        counts = dict(zip([s.name for s in facts.sheets], formulas.result(), strict=True)) if formulas else {}
-        located = dict(zip([s.name for s in facts.sheets], where.result(), strict=True)) if where else {}
+        scans = dict(zip([s.name for s in facts.sheets], formulas.result(), strict=True)) if formulas else {}
+        counts = {name: scan.without_value for name, scan in scans.items()}
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     if any(counts.values()):
         read = _recalculated(path, sniffed, facts, counts, reader, limits)
-    _list_formulas(read, located)
+    _list_formulas(read, scans)
     return read, reader
 
 
-def _list_formulas(read: list[SheetText], located: dict[str, tuple[int, list[str]]]) -> None:
+def _list_formulas(read: list[SheetText], scans: dict[str, FormulaScan]) -> None:
     """Add each sheet's formula cells to its explanation, with the result saved (or computed by the app)."""
     for sheet in read:
-        total, refs = located.get(sheet.facts.name, (0, []))
-        listed = formula_results(sheet.text, sheet.facts.origin, refs)
+        scan = scans.get(sheet.facts.name, FormulaScan())
+        listed = formula_results(sheet.text, sheet.facts.origin, scan.cells)
         computed = {c["cell"]: c["value"] for c in sheet.facts.computed_cells}
         for entry in listed:
             if entry["cell"] in computed:
                 entry.update(value=computed[entry["cell"]], computed=True)
-        sheet.cells["formulas"] = {"count": total, "cells": listed}
+        sheet.cells["formulas"] = {"count": scan.total, "cells": listed}
 
 
 def _second_read(second: Reader, path: Path, limits: Limits, refusal: str) -> list[SheetRows]:

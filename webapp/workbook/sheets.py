@@ -102,7 +102,7 @@ def read_sheet(name: str, rows: list[list[object]], origin: tuple[int, int] = (0
     facts = SheetFacts(name=name, origin=origin)
     flat, kinds, strings, distinct = _cells(rows)
     written = written_cells(distinct)
-    cells = explain_cells(rows, origin, flat, kinds, distinct, written)
+    original = rows, flat, kinds, distinct
     corner = [row[:CORNER_COLUMNS] for row in rows[:CORNER_ROWS]]
     wide = max(map(len, rows), default=0) > CORNER_COLUMNS
     if written:  # text cells that hold only a date, a percentage, an amount: they count as that value
@@ -115,6 +115,7 @@ def read_sheet(name: str, rows: list[list[object]], origin: tuple[int, int] = (0
         if text is None:
             text = _plain_text(facts, rows, numbers)
     facts.cells["text"] = len(strings) - distinct[""]
+    cells = explain_cells(original[0], origin, *original[1:], written, facts.cells)
     return SheetText(facts, text, numbers, cells, corner, len(rows) > CORNER_ROWS, wide)
 
 
