@@ -7,7 +7,7 @@ import io
 import pytest
 import xlsxwriter
 
-from tests.fixtures_files import OdsTime, csv_bytes, ods_bytes, xlsx_bytes
+from tests.fixtures_files import OdsNumber, OdsTime, csv_bytes, ods_bytes, xls_bytes, xlsx_bytes
 from webapp.workbook.extract import extract
 from webapp.workbook.numfmt import BUILT_IN, format_value
 from webapp.workbook.preview import FORMATTED, RAW, Preview
@@ -101,10 +101,18 @@ def test_csv_files_get_a_preview_of_fields_as_written(read):
     assert [cell.numeric for cell in preview.sheets[0].rows[1]] == [False, True, True]
 
 
-def test_ods_previews_say_values_are_raw_and_show_times_as_times(read):
-    preview = read(ods_bytes({"Shifts": [["hours", OdsTime("PT288H00M00S", "288:00:00")], ["share", 0.25]]})).preview
-    assert preview.shown == RAW
-    assert _texts(preview) == [["hours", "288:00:00"], ["share", "0.25"]]
+def test_ods_previews_show_each_cells_own_displayed_text(read):
+    rows = [["hours", OdsTime("PT288H00M00S", "288:00:00")], ["share", OdsNumber(0.25, "25%")],
+            ["price", OdsNumber(799.99, "$799.99", "currency")], ["plain", 0.5]]
+    extraction = read(ods_bytes({"Shifts": rows}))
+    assert extraction.preview.shown == FORMATTED
+    assert _texts(extraction.preview) == [["hours", "288:00:00"], ["share", "25%"], ["price", "$799.99"], ["plain", "0.5"]]
+    assert str(extraction.total) == "800.74"  # 0.25 + 799.99 + 0.5: the stored values count, the duration not
+
+
+def test_xls_previews_say_values_are_raw(read):
+    preview = read(xls_bytes({"S": [["share", 0.25]]})).preview
+    assert preview.shown == RAW and _texts(preview) == [["share", "0.25"]]
 
 
 def test_preview_keeps_the_top_left_corner_of_a_big_sheet(read):

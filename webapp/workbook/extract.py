@@ -16,6 +16,7 @@ from webapp.workbook.explain import MAX_LISTED
 from webapp.workbook.formula_cells import formula_results
 from webapp.workbook.limits import PASSWORD_PROTECTED, ExtractionError, Limits, too_many_cells, too_many_sheets
 from webapp.workbook.numbers import EXACT, display_number
+from webapp.workbook.odsshown import TooLarge, shown_corners
 from webapp.workbook.odsxml import read_ods
 from webapp.workbook.preview import AS_WRITTEN, FORMATTED, RAW, Preview, build_preview
 from webapp.workbook.preview import MAX_SHEETS as PREVIEW_SHEETS
@@ -113,7 +114,7 @@ def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
     gc.disable()  # millions of short-lived cell values and no reference cycles: collections only cost time
     try:
         read, reader = _read_workbook(path, sniffed, facts, limits)
-        return _assemble(read, sniffed, reader, _preview(path, read, facts))
+        return _assemble(read, sniffed, reader, _preview(path, read, facts, sniffed.kind))
     finally:
         if enabled:
             gc.enable()
@@ -203,16 +204,17 @@ def _recalculated(path: Path, sniffed: Sniffed, facts: ArchiveFacts, counts: dic
     return read
 
 
-def _preview(path: Path, read: list[SheetText], facts: ArchiveFacts) -> Preview:
-    """Preview the sheets as read, through their number formats when the file's styles can be read."""
-    if not facts.sheets:  # .xls and .ods: their formats are not read, the preview says so
-        return build_preview(read, RAW)
+def _preview(path: Path, read: list[SheetText], facts: ArchiveFacts, kind: str) -> Preview:
+    """Preview the sheets as read, as the file shows them where its formats (.xlsx) or shown text (.ods) can be read."""
     corners = {s.facts.name: (*s.facts.origin, len(s.corner), CORNER_COLUMNS) for s in read[:PREVIEW_SHEETS]}
     try:
-        formats = corner_formats(path, facts.sheets, corners)
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
-        return build_preview(read, RAW)  # the total never depends on the preview
-    return build_preview(read, FORMATTED, formats)
+        if kind == "ods":
+            return build_preview(read, FORMATTED, texts=shown_corners(path, corners))
+        if facts.sheets:
+            return build_preview(read, FORMATTED, corner_formats(path, facts.sheets, corners))
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, ElementTree.ParseError, TooLarge):
+        pass  # the total never depends on the preview
+    return build_preview(read, RAW)  # .xls, whose formats are not read, or a file whose formats could not be
 
 
 def _as_text(sheet: SheetRows) -> SheetText:

@@ -68,21 +68,30 @@ class Preview:
         return cls(sheets, stored.get("hidden_sheets", []), stored.get("shown", RAW))
 
 
-def build_preview(read: list[SheetText], shown: str, formats: dict | None = None) -> Preview:
-    """Make the preview from the sheets as read; formats maps a sheet to {(row, column): format code}."""
-    formats = formats or {}
-    sheets = [_sheet(sheet, formats.get(sheet.facts.name, {})) for sheet in read[:MAX_SHEETS]]
+def build_preview(read: list[SheetText], shown: str, formats: dict | None = None, texts: dict | None = None) -> Preview:
+    """Make the preview from the sheets as read; formats maps a sheet to {(row, column): format code}, texts to
+    {(row, column): the text the file itself shows} (OpenDocument files write it beside each value)."""
+    formats, texts = formats or {}, texts or {}
+    sheets = [_sheet(sheet, formats.get(sheet.facts.name, {}), texts.get(sheet.facts.name, {}))
+              for sheet in read[:MAX_SHEETS]]
     return Preview(sheets, [sheet.facts.name for sheet in read[MAX_SHEETS:]], shown)
 
 
-def _sheet(sheet: SheetText, formats: dict) -> SheetPreview:
+def _sheet(sheet: SheetText, formats: dict, texts: dict) -> SheetPreview:
     first_row, first_column = sheet.facts.origin
-    rows = [[_formatted(value, formats.get((r, c))) for c, value in enumerate(row)] for r, row in enumerate(sheet.corner)]
+    rows = [[_shown(value, texts.get((r, c))) if texts else _formatted(value, formats.get((r, c)))
+             for c, value in enumerate(row)] for r, row in enumerate(sheet.corner)]
     width = max((len(row) for row in rows), default=0)
     return SheetPreview(
         sheet.facts.name, rows, more_rows=sheet.more_rows, more_columns=sheet.more_columns,
         first_row=first_row + 1, columns=[column_letters(first_column + i) for i in range(width)],
     )
+
+
+def _shown(value: object, text: str | None) -> Cell:
+    if text is None:
+        return _cell(value)
+    return Cell(_short(text), numeric=isinstance(value, (int, float)) and type(value) is not bool)
 
 
 def _formatted(value: object, code: str | None) -> Cell:
