@@ -158,3 +158,11 @@ def test_formula_cells_are_listed_and_link_to_their_cell(uploaded, client):
     cells = _section(client.get(f"/documents/{doc}").text, "cells")
     assert "Formula cells: 1" in cells
     assert re.search(rf'href="/documents/{doc}\?at=0!D1#cell-0-D1">Sales!D1</a></th>\s*<td>5', cells)
+
+
+def test_deleting_a_file_deletes_its_cells_and_preview(uploaded, client, app):
+    doc = uploaded("phones.xlsx", _workbook(PHONES))
+    assert client.delete(f"/api/documents/{doc}").status_code == 204
+    with app.app_context():
+        assert db.session.execute(text("SELECT count(*) FROM document_details")).scalar() == 0
+        db.session.remove()

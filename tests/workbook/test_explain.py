@@ -87,11 +87,11 @@ def test_csv_fields_are_listed_the_same_way(read):
 
 
 def test_sheets_past_the_listed_ones_give_counts_only(read):
-    sheets = {f"S{i}": [["box 12"]] for i in range(30)}
+    sheets = {f"S{i}": [["box 12"]] for i in range(12)}
     explained = read(xlsx_bytes(sheets)).explanation()
     assert explained["sheets"][0]["text"]["cells"] and explained["sheets"][0]["text"]["count"] == 1
     last = explained["sheets"][-1]
-    assert last["text"] == {"count": 1, "cells": []} and explained["listed_sheets"] == 25
+    assert last["text"] == {"count": 1, "cells": []} and explained["listed_sheets"] == 10
 
 
 def _formulas_xlsx() -> bytes:

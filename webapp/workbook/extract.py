@@ -38,8 +38,8 @@ SECOND_READERS = {
 # The smallest worksheet XML that holds a value (`<c><v>1</v></c>`): parts smaller than this many bytes per
 # allowed cell cannot pass the cell limit, so only larger ones are counted before parsing.
 MIN_CELL_BYTES = 15
-# Sheets whose cells are listed one by one; further sheets give counts only (a workbook may have 2,000).
-MAX_EXPLAINED_SHEETS = 25
+# Sheets whose cells are listed one by one (as many as the preview shows); further sheets give counts only.
+MAX_EXPLAINED_SHEETS = 10
 
 
 @dataclass
