@@ -121,3 +121,13 @@ def test_preview_keeps_the_top_left_corner_of_a_big_sheet(read):
     sheet = preview.sheets[0]
     assert len(sheet.rows) == 20 and len(sheet.rows[0]) == 15 and sheet.more_rows and sheet.more_columns
     assert sheet.columns[-1] == "O" and sheet.first_row == 1
+
+
+def test_the_preview_shows_the_values_the_app_computed_for_formulas_without_a_result(read):
+    buffer = io.BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = workbook.add_worksheet("Sums")
+    sheet.write_row(0, 0, ["units", 2, 3])
+    sheet.write_formula(0, 3, "=SUM(B1:C1)*2")  # xlsxwriter saves 0 and asks Excel to calculate it
+    workbook.close()
+    assert _texts(read(buffer.getvalue()).preview) == [["units", "2", "3", "10"]]

@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 
 from webapp.workbook import calamine
 from webapp.workbook.archive import ArchiveFacts, FormulaScan, UnsafeArchive, check_archive, count_cells, scan_formulas
+from webapp.workbook.cellref import column_index
 from webapp.workbook.csvfile import UnreadableCsv, read_csv
 from webapp.workbook.explain import MAX_LISTED
 from webapp.workbook.formula_cells import formula_results
@@ -24,6 +25,7 @@ from webapp.workbook.readers import Reader, SheetRows, TooManyCells, read_openpy
 from webapp.workbook.sheets import CORNER_COLUMNS, SheetFacts, SheetText, read_sheet
 from webapp.workbook.sniff import NotAWorkbook, PasswordProtected, Sniffed, sniff
 from webapp.workbook.styles import corner_formats
+from webapp.workbook.written import WrittenNumber
 
 __all__ = ["Extraction", "ExtractionError", "Limits", "SheetFacts", "extract"]
 
@@ -167,6 +169,17 @@ def _list_formulas(read: list[SheetText], scans: dict[str, FormulaScan]) -> None
             if entry["cell"] in computed:
                 entry.update(value=computed[entry["cell"]], computed=True)
         sheet.cells["formulas"] = {"count": scan.total, "cells": listed}
+        _show_computed(sheet, computed)
+
+
+def _show_computed(sheet: SheetText, computed: dict[str, str]) -> None:
+    """Put the values the app computed into the preview's corner, in place of the placeholders the file saved."""
+    first_row, first_column = sheet.facts.origin
+    for ref, value in computed.items():
+        letters = ref.rstrip("0123456789")
+        row, column = int(ref[len(letters):]) - 1 - first_row, column_index(letters) - first_column
+        if 0 <= row < len(sheet.corner) and 0 <= column < len(sheet.corner[row]):
+            sheet.corner[row][column] = WrittenNumber(value, Decimal(value))
 
 
 def _second_read(second: Reader, path: Path, limits: Limits, refusal: str) -> list[SheetRows]:
