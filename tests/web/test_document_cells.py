@@ -166,3 +166,15 @@ def test_deleting_a_file_deletes_its_cells_and_preview(uploaded, client, app):
     with app.app_context():
         assert db.session.execute(text("SELECT count(*) FROM document_details")).scalar() == 0
         db.session.remove()
+
+
+def test_the_page_reads_nothing_of_the_file_but_whether_it_is_there(uploaded, client, monkeypatch):
+    doc = uploaded("phones.xlsx", _workbook(PHONES))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the page opened the stored file")
+
+    monkeypatch.setattr(storage, "fetched", refuse)
+    monkeypatch.setattr(storage, "open_original", refuse)
+    page = client.get(f"/documents/{doc}")
+    assert page.status_code == 200 and ">Galaxy S24</td>" in _section(page.text, "preview")
