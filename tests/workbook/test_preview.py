@@ -131,3 +131,10 @@ def test_the_preview_shows_the_values_the_app_computed_for_formulas_without_a_re
     sheet.write_formula(0, 3, "=SUM(B1:C1)*2")  # xlsxwriter saves 0 and asks Excel to calculate it
     workbook.close()
     assert _texts(read(buffer.getvalue()).preview) == [["units", "2", "3", "10"]]
+
+
+@pytest.mark.parametrize("value, code", [(1, "0\\"), (1e20, "0.00"), (10**25, "#,##0.000"), (-1e-7, "0.0%"),
+                                         (float("inf"), "0.00"), (dt.timedelta(hours=-5), "[h]:mm")])
+def test_odd_formats_and_values_never_break_the_preview(value, code):
+    format_value(value, code)  # a text, or None for the raw value; never an error
+    assert format_value(1e20, "#,##0.00") == "100,000,000,000,000,000,000.00"

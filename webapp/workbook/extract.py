@@ -179,7 +179,10 @@ def _show_computed(sheet: SheetText, computed: dict[str, str]) -> None:
         letters = ref.rstrip("0123456789")
         row, column = int(ref[len(letters):]) - 1 - first_row, column_index(letters) - first_column
         if 0 <= row < len(sheet.corner) and 0 <= column < len(sheet.corner[row]):
-            sheet.corner[row][column] = WrittenNumber(value, Decimal(value))
+            try:
+                sheet.corner[row][column] = WrittenNumber(value, Decimal(value))
+            except ArithmeticError:  # an error value such as #DIV/0!, shown as text
+                sheet.corner[row][column] = value
 
 
 def _second_read(second: Reader, path: Path, limits: Limits, refusal: str) -> list[SheetRows]:

@@ -7,7 +7,7 @@ Numbers are rounded exactly (Decimal, half away from zero, as spreadsheet progra
 
 import datetime as dt
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, localcontext
 
 from webapp.workbook.numbers import display_number
 
@@ -28,6 +28,8 @@ BUILT_IN = {
 _PIECE = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]|_.|\*.|.', re.DOTALL)
 _DATE_TOKEN = re.compile(r"(?i)yyyy|yy|mmmmm|mmmm|mmm|mm|m|dddd|ddd|dd|d|hh|h|ss|s|am/pm|a/p|\.0+")
 _PLACEHOLDERS = set("0#?")
+# Enough digits for any number a cell holds, so rounding to the format's decimals never loses the whole part.
+_ROUNDING = Context(prec=400, rounding=ROUND_HALF_UP)
 _MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December"]
 _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
@@ -74,7 +76,7 @@ def _pieces(section: str) -> list[tuple[str, str]]:
         if piece.startswith('"'):
             pieces.append(("text", piece[1:-1]))
         elif piece.startswith("\\"):
-            pieces.append(("text", piece[1]))
+            pieces.append(("text", piece[1:]))
         elif piece.startswith("_"):
             pieces.append(("text", " "))
         elif piece.startswith("*"):
@@ -128,7 +130,8 @@ def _digits(number: Decimal, pattern: str) -> str:
     whole_pattern, _, fraction_pattern = pattern.partition(".")
     places = sum(c in _PLACEHOLDERS for c in fraction_pattern)
     required = fraction_pattern.count("0")
-    rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    with localcontext(_ROUNDING):
+        rounded = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     whole, _, fraction = f"{rounded:f}".partition(".")
     fraction = fraction.rstrip("0").ljust(required, "0") if places else ""
     minimum = whole_pattern.count("0")

@@ -96,9 +96,12 @@ def _shown(value: object, text: str | None) -> Cell:
 
 def _formatted(value: object, code: str | None) -> Cell:
     if code:
-        text = format_value(value, code)
+        try:
+            text = format_value(value, code)
+        except (ArithmeticError, ValueError, IndexError, KeyError, OverflowError):
+            text = None  # a format this module misreads shows the raw value; the total never depends on it
         if text is not None:
-            return Cell(text, numeric=isinstance(value, (int, float)) and type(value) is not bool)
+            return Cell(_short(text), numeric=isinstance(value, (int, float)) and type(value) is not bool)
     return _cell(value)
 
 
