@@ -1,13 +1,11 @@
 """Read a workbook into searchable text, an exact sum and per-sheet facts (pure Python: no Flask, no database)."""
 
 import gc
-import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from os import PathLike
 from pathlib import Path
-from xml.etree import ElementTree
 
 from webapp.workbook import calamine
 from webapp.workbook.archive import ArchiveFacts, FormulaScan, UnsafeArchive, check_archive, count_cells, scan_formulas
@@ -17,7 +15,7 @@ from webapp.workbook.explain import MAX_LISTED
 from webapp.workbook.formula_cells import formula_results
 from webapp.workbook.limits import PASSWORD_PROTECTED, ExtractionError, Limits, too_many_cells, too_many_sheets
 from webapp.workbook.numbers import EXACT, display_number
-from webapp.workbook.odsshown import TooLarge, shown_corners
+from webapp.workbook.odsshown import shown_corners
 from webapp.workbook.odsxml import read_ods
 from webapp.workbook.preview import AS_WRITTEN, FORMATTED, RAW, Preview, build_preview
 from webapp.workbook.preview import MAX_SHEETS as PREVIEW_SHEETS
@@ -228,8 +226,8 @@ def _preview(path: Path, read: list[SheetText], facts: ArchiveFacts, kind: str) 
             return build_preview(read, FORMATTED, texts=shown_corners(path, corners))
         if facts.sheets:
             return build_preview(read, FORMATTED, corner_formats(path, facts.sheets, corners))
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile, ElementTree.ParseError, TooLarge):
-        pass  # the total never depends on the preview
+    except Exception:  # noqa: BLE001 - the total never depends on the preview: any trouble reading formats shows raw values
+        pass
     return build_preview(read, RAW)  # .xls, whose formats are not read, or a file whose formats could not be
 
 
