@@ -178,3 +178,19 @@ def test_the_page_reads_nothing_of_the_file_but_whether_it_is_there(uploaded, cl
     monkeypatch.setattr(storage, "open_original", refuse)
     page = client.get(f"/documents/{doc}")
     assert page.status_code == 200 and ">Galaxy S24</td>" in _section(page.text, "preview")
+
+
+def test_rows_around_a_far_cell_stop_at_the_end_of_its_sheet(uploaded, client):
+    first = [["head"]] + [["filler"]] * 30 + [["Galaxy S24"]]
+    doc = uploaded("two.xlsx", xlsx_bytes({"First": first, "Second": [["next sheet"]]}))
+    around = _section(client.get(f"/documents/{doc}?at=0!A32").text, "around")
+    assert '<td id="cell-0-A32" class="cell-hit" aria-current="true">Galaxy S24</td>' in around
+    assert "next sheet" not in around and "Second" not in around
+    assert [int(n) for n in re.findall(r'<th scope="row">(\d+)</th>', around)] == list(range(27, 33))
+
+
+def test_a_far_cell_of_a_csv_file_is_shown_with_the_rows_around_it(uploaded, client):
+    doc = uploaded("long.csv", csv_bytes([["model"]] + [["filler"]] * 40 + [["Pixel 8"]]))
+    assert f'href="/documents/{doc}?at=0!A42#cell-0-A42">A42</a>' in client.get(f"/documents/{doc}").text
+    around = _section(client.get(f"/documents/{doc}?at=0!A42").text, "around")
+    assert '<td id="cell-0-A42" class="cell-hit" aria-current="true">Pixel 8</td>' in around
