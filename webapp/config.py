@@ -66,6 +66,10 @@ class Config:
     MAX_FILES_PER_UPLOAD = _int("MAX_FILES_PER_UPLOAD", 100)
     MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 250)
     MAX_FORM_FIELD_KB = _int("MAX_FORM_FIELD_KB", 500)
+    # What one person may upload (services/pipeline/quota.py): files sent per moving window, accepted or
+    # not (429 past it), and the size of the files their uploads keep (413 past it). "0" turns either off.
+    UPLOAD_RATE = os.environ.get("UPLOAD_RATE", "1000 per hour")
+    UPLOAD_QUOTA_MB = _int("UPLOAD_QUOTA_MB", 10_240)
     # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (nginx in
     # docker-compose: 1). 0 believes none: `make run` faces clients directly, who could claim anything.
     PROXY_HOPS = _int("PROXY_HOPS", 0)

@@ -103,6 +103,20 @@ def test_each_refused_file_gets_its_own_message(page, worker, site, make_workboo
     expect(page.locator("#uploads .upload")).to_have_count(2)
 
 
+def test_a_file_name_with_a_direction_override_shows_its_real_extension(page, worker, site, make_workbook, shot):
+    site.create_category("names")
+    page.goto("/categories/names")
+    page.locator("#file").set_input_files([chosen("é😀\u202egnp.xlsx", make_workbook({"S": [[4]]}))])
+    upload = page.locator("#uploads .upload")
+    expect(upload.locator(".upload-name")).to_have_text("é😀gnp.xlsx")
+    expect(page.locator('#documents tr[data-status="done"]')).to_have_count(1)
+    expect(page.locator("#status-announcer")).to_have_text("é😀gnp.xlsx is done: 4")
+    texts = [upload.inner_text(), page.locator("#documents").inner_text(), page.locator("#status-announcer").inner_text(),
+             upload.locator("progress").get_attribute("aria-label")]
+    assert not any("\u202e" in text for text in texts), texts
+    shot(page, "direction-override")
+
+
 def test_failed_file_shows_its_reason_and_retry_queues_it_again(page, worker, site, shot):
     site.create_category("broken_books")
     page.goto("/categories/broken_books")

@@ -2,7 +2,10 @@
 
 import re
 
+import pytest
+
 from webapp import create_app
+from webapp.api import DOCS_ASSETS
 
 
 def test_healthz_reports_every_service_ok(client):
@@ -60,6 +63,15 @@ def test_swagger_ui_is_served_with_vendored_assets_only(client):
     for source in sources:
         assert client.get(source).status_code == 200, source
     assert "/api/openapi.json" in page.text
+    assets = {s.removeprefix("/docs/assets/") for s in sources if s.startswith("/docs/assets/")}
+    assert assets == DOCS_ASSETS, "serve exactly what /docs loads"
+
+
+@pytest.mark.parametrize("name", ["index.html", "oauth2-redirect.html", "index.j2", "swagger-initializer.js",
+                                  "swagger-ui.js", "swagger-ui-bundle.js.map", "favicon-32x32.png", "../__init__.py"])
+def test_the_rest_of_the_swagger_ui_package_is_not_served(anonymous, client, name):
+    for who in (anonymous, client):
+        assert who.get(f"/docs/assets/{name}").status_code == 404, name
 
 
 def test_unknown_page_is_a_friendly_404_and_unknown_api_path_is_json(client):

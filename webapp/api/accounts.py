@@ -100,7 +100,7 @@ def list_users():
 
 
 @bp.route("/users/<username>", methods=["PATCH"])
-@bp.arguments(UserChangesSchema, error_status_code=400)
+@bp.arguments(UserChangesSchema, error_status_code=400, required=False)
 @bp.response(200, UserSchema)
 @bp.alt_response(400, schema=ApiErrorSchema)
 @bp.alt_response(404, schema=ApiErrorSchema)

@@ -23,7 +23,7 @@ from webapp.api.schemas import (
     UploadSchema,
 )
 from webapp.services.answers import categories, documents, finder
-from webapp.services.pipeline import storage, uploads
+from webapp.services.pipeline import quota, storage, uploads
 from webapp.workbook.intake import RefusedUpload
 
 
@@ -77,7 +77,9 @@ def get_category(name):
 @bp.alt_response(400, schema=ApiErrorSchema, description="Not a workbook")
 @bp.alt_response(404, schema=ApiErrorSchema, description="Unknown category")
 @bp.alt_response(409, schema=ApiErrorSchema, description="Same content already uploaded")
-@bp.alt_response(413, schema=ApiErrorSchema, description="Over the size limit")
+@bp.alt_response(413, schema=ApiErrorSchema, description="Over the size limit, or past the caller's storage quota")
+@bp.alt_response(429, schema=ApiErrorSchema, description="Past the caller's upload rate; see Retry-After",
+                 headers={"Retry-After": {"description": "Seconds until more files may be sent", "schema": {"type": "integer"}}})
 @bp.alt_response(503, schema=ApiErrorSchema, description="The file store is not answering; nothing was kept")
 @access.editor
 def upload_files(_files, name):
@@ -90,6 +92,10 @@ def upload_files(_files, name):
         abort(400, message=str(exc))
     except uploads.DuplicateUpload as exc:
         abort(409, message=str(exc))
+    except quota.OverQuota as exc:
+        abort(413, message=str(exc))
+    except quota.TooManyUploads as exc:
+        abort(429, message=str(exc), headers={"Retry-After": str(exc.retry_after)})
     except storage.StorageUnavailable:
         abort(503, message=uploads.STORAGE_DOWN)
     return accepted

@@ -16,7 +16,7 @@ from webapp.main.lookups import category_or_404, document_or_404
 from webapp.pagination import Pages, page_count
 from webapp.services.answers import categories, documents, health, snapshot_cache
 from webapp.services.answers import dashboard as figures
-from webapp.services.pipeline import storage, uploads
+from webapp.services.pipeline import quota, storage, uploads
 from webapp.workbook.intake import ACCEPTED, RefusedUpload
 
 
@@ -146,6 +146,12 @@ def upload(name):
     except uploads.DuplicateUpload as exc:
         form.file.errors.append(str(exc))
         return _render_category(category, form, 409)
+    except quota.OverQuota as exc:
+        form.file.errors.append(str(exc))
+        return _render_category(category, form, 413)
+    except quota.TooManyUploads as exc:
+        form.file.errors.append(str(exc))
+        return (*_render_category(category, form, 429), {"Retry-After": str(exc.retry_after)})
     except storage.StorageUnavailable:
         form.file.errors.append(uploads.STORAGE_DOWN)
         return _render_category(category, form, 503)

@@ -19,6 +19,9 @@ MAX_QUERY_CHARS = 500
 REGION_COUNT_CAP = 100
 
 
+BLANK_QUERY = "Please type a word to search for."
+
+
 class BlankQuery(Exception):
     """A search or find_regions request without any words."""
 
@@ -96,7 +99,7 @@ def clean_query(raw: str | None) -> str:
     """Return the query trimmed to a sane length, or raise BlankQuery."""
     query = (raw or "").strip()[:MAX_QUERY_CHARS]
     if not query:
-        raise BlankQuery("Please type a word to search for.")
+        raise BlankQuery(BLANK_QUERY)
     return query
 
 

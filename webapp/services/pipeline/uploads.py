@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from webapp.extensions import db
 from webapp.models import Category, Document
 from webapp.models.document import DocumentStatus
-from webapp.services.pipeline import storage
+from webapp.services.pipeline import quota, storage
 from webapp.services.pipeline.queue import enqueue_document
 from webapp.services.pipeline.removal import hold_content
 from webapp.workbook.intake import RefusedUpload, check_workbook
@@ -67,17 +67,20 @@ class _Spooled:
 def accept_uploads(category: Category, files: list[IncomingFile], uploaded_by: int | None = None) -> Accepted:
     """Store and queue every file, or refuse them all with the first reason (nothing is kept); record who sent them.
 
-    Raises storage.StorageUnavailable, recording nothing, when the file store does not answer.
+    Raises quota.TooManyUploads or quota.OverQuota past the person's limits, and storage.StorageUnavailable,
+    recording nothing, when the file store does not answer.
     """
     if not files:
         raise RefusedUpload("Please choose at least one workbook to upload.")
     _refuse_too_many(files)
+    quota.count_files(uploaded_by, len(files))
     spooled: list[_Spooled] = []
     try:
         for incoming in files:
             spooled.append(_spool(incoming))
         _refuse_duplicates(category, spooled)
-    except (RefusedUpload, DuplicateUpload):
+        quota.check_storage(uploaded_by, sum(item.size for item in spooled))
+    except (RefusedUpload, DuplicateUpload, quota.OverQuota):
         for item in spooled:
             storage.discard(item.path)
         raise

@@ -27,16 +27,21 @@
     return el;
   }
 
+  // As the pages show every file name: without direction overrides, so `x\u202egnp.csv` cannot pose as a .png.
+  function shown(name) {
+    return name.replace(/[\u202a-\u202e\u2066-\u2069]/g, "");
+  }
+
   function addItem(file) {
     var item = element("li", "upload");
     item.setAttribute("data-state", "waiting");
     var head = element("div", "upload-head");
-    head.appendChild(element("span", "upload-name", file.name));
+    head.appendChild(element("span", "upload-name", shown(file.name)));
     head.appendChild(element("span", "upload-size", size(file.size)));
     var bar = element("progress", "upload-bar");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", "Upload of " + file.name);
+    bar.setAttribute("aria-label", "Upload of " + shown(file.name));
     var message = element("p", "upload-message", "Waiting to upload…");
     item.appendChild(head);
     item.appendChild(bar);
@@ -52,7 +57,7 @@
       entry.message.setAttribute("role", "alert");
       var dismiss = element("button", "dismiss", "Dismiss");
       dismiss.type = "button";
-      dismiss.setAttribute("aria-label", "Dismiss the message about " + entry.file.name);
+      dismiss.setAttribute("aria-label", "Dismiss the message about " + shown(entry.file.name));
       dismiss.addEventListener("click", function () { entry.item.remove(); input.focus(); });
       entry.item.querySelector(".upload-head").appendChild(dismiss);
     }
