@@ -194,3 +194,14 @@ def test_a_far_cell_of_a_csv_file_is_shown_with_the_rows_around_it(uploaded, cli
     assert f'href="/documents/{doc}?at=0!A42#cell-0-A42">A42</a>' in client.get(f"/documents/{doc}").text
     around = _section(client.get(f"/documents/{doc}?at=0!A42").text, "around")
     assert '<td id="cell-0-A42" class="cell-hit" aria-current="true">Pixel 8</td>' in around
+
+
+@pytest.mark.parametrize("query", ["at=", "at=abc", "at=0!", "at=99!A1", "at=0!ZZZZ1", "at=0!A0", "at=0!A9999999",
+                                   "at=-1!A1", "at=0!a1", "sheet=abc&kind=zzz&page=-1", "sheet=0&kind=text&page=9999"])
+def test_odd_cell_addresses_answer_the_page_without_a_highlight(uploaded, client, query):
+    doc = uploaded("phones.xlsx", _workbook(PHONES))
+    page = client.get(f"/documents/{doc}?{query}")
+    assert page.status_code == 200 and ">Galaxy S24</td>" in _section(page.text, "preview")
+    assert 'class="cell-hit"' not in page.text
+    if query.startswith("at=0!A9999999"):
+        assert "That cell cannot be shown here" in page.text

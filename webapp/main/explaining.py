@@ -42,6 +42,7 @@ class DocumentView:
     preview: Preview | None = None
     around: SheetPreview | None = None
     at: tuple[int, str] | None = None
+    at_in_preview: bool = False
     building: bool = False
     queue_away: bool = False
 
@@ -60,6 +61,7 @@ def document_view(document: Document, args) -> DocumentView:
     if view.cells:
         view.lists = _lists(document, view.cells, args)
     view.at, view.around = _at(document, view.preview, args.get("at", ""))
+    view.at_in_preview = bool(view.at and view.preview and in_preview(view.preview, *view.at))
     return view
 
 

@@ -62,6 +62,8 @@ def around(document: Document, sheet_index: int, ref: str) -> SheetPreview | Non
     lines = db.session.execute(_LINES, {"id": document.id, "first": first, "last": first + 2 * AROUND_ROWS}).scalar()
     left = max(0, column - AROUND_COLUMNS)
     rows = _rows(lines or [], left, next_sheet_line(sheets, sheet_index) - (first - 1))
+    if row - top >= len(rows):
+        return None  # past the sheet's last row
     return SheetPreview(sheet["name"], rows, first_row=origin_row + top + 1,
                         columns=[column_letters(origin_column + left + i) for i in range(2 * AROUND_COLUMNS + 1)])
 
