@@ -10,7 +10,7 @@ from markupsafe import Markup
 from webapp import names
 from webapp.accounts import access, scope
 from webapp.accounts.identity import visitor
-from webapp.main import bp, listing, originals
+from webapp.main import bp, explaining, listing, originals
 from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
 from webapp.models import DocumentStatus
@@ -194,8 +194,9 @@ def _uploaded_message(accepted: uploads.Accepted) -> str:
 def document(document_id):
     """Show one file, its status and the explanation of its total."""
     doc = document_or_404(document_id)
-    original = originals.look(doc.sha256, with_preview=doc.status == DocumentStatus.DONE)
-    return render_template("main/document.html", document=doc, original=original, preview=original.preview)
+    view = explaining.document_view(doc, request.args)
+    return render_template("main/document.html", document=doc, original=originals.look(doc.sha256), view=view,
+                           preview=view.preview, cell_url=explaining.cell_url)
 
 
 @bp.route("/documents/<int:document_id>/download")

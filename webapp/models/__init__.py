@@ -2,7 +2,8 @@
 
 from webapp.models.category import Category
 from webapp.models.document import Document, DocumentStatus, FailureKind
+from webapp.models.document_details import DocumentDetails
 from webapp.models.token import ApiToken
 from webapp.models.user import Role, User
 
-__all__ = ["ApiToken", "Category", "Document", "DocumentStatus", "FailureKind", "Role", "User"]
+__all__ = ["ApiToken", "Category", "Document", "DocumentDetails", "DocumentStatus", "FailureKind", "Role", "User"]

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from webapp import search
 from webapp.extensions import db
 from webapp.models import FailureKind
-from webapp.services.pipeline import faults, storage
+from webapp.services.pipeline import details, faults, storage
 from webapp.workbook.extract import Extraction, ExtractionError, Limits, extract
 
 log = logging.getLogger(__name__)
@@ -190,6 +190,7 @@ def count(document_id: int, extraction: Extraction) -> bool:
         db.session.rollback()
         return False
     db.session.execute(_ADD_TO_CATEGORY, {"total": extraction.total, "category_id": category_id})
+    details.store(document_id, extraction)
     db.session.commit()
     return True
 
@@ -222,6 +223,7 @@ def reprocess_document(document_id: int) -> str:
     db.session.execute(
         _SWAP_IN_CATEGORY, {"old_total": row.old_total, "total": extraction.total, "category_id": row.category_id}
     )
+    details.store(document_id, extraction)
     db.session.commit()
     _index(document_id)
     log.info(
@@ -237,6 +239,7 @@ def _withdraw(document_id: int, reason: str, kind: FailureKind) -> str:
         db.session.rollback()
         return "skipped"
     db.session.execute(_TAKE_FROM_CATEGORY, {"old_total": row.old_total, "category_id": row.category_id})
+    details.drop(document_id)
     db.session.commit()
     _unindex(document_id)
     log.info("job=reprocess_document document=%s state=failed withdrawn=%s reason=%r", document_id, row.old_total, reason)

@@ -12,7 +12,7 @@ from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
 from webapp.broker import connection
-from webapp.services.pipeline import processing
+from webapp.services.pipeline import details, processing
 
 QUEUE_NAME = "documents"
 # Transient failures (database or search briefly away) retry with growing pauses.
@@ -46,6 +46,11 @@ def enqueue_document(document_id: int) -> bool:
 def enqueue_reprocess(document_id: int) -> bool:
     """Queue a counted document to be read again; return False if Redis is away."""
     return _enqueue(processing.reprocess_document, document_id, "reprocess") != DEFERRED
+
+
+def enqueue_details(document_id: int) -> bool:
+    """Queue the job that builds an older document's preview and cell list; return False if Redis is away."""
+    return _enqueue(details.build_details, document_id, "details") != DEFERRED
 
 
 def requeue_documents(document_ids: list[int]) -> int:
