@@ -26,6 +26,8 @@ _REDACTED = frozenset({"password", "new_password", "token", "secret", "secret_ke
 # A request id from a proxy is believed only when it looks like one (no log injection, bounded length).
 _SANE_ID = re.compile(r"[A-Za-z0-9._:@-]{1,128}")
 _GUNICORN = ("gunicorn.error", "gunicorn.access")
+# Fields a stdlib call may pass with `extra=` (the message stays the readable key=value line).
+_EXTRA = ("outcome", "seconds", "cells", "document_id", "category", "mismatches")
 
 
 def configure(log_format: str = "text", stream: TextIO | None = None, level: int = logging.INFO) -> None:
@@ -34,20 +36,22 @@ def configure(log_format: str = "text", stream: TextIO | None = None, level: int
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
-        structlog.stdlib.ExtraAdder(),
+        structlog.stdlib.ExtraAdder(allow=_EXTRA),
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _redact,
     ]
     renderer = (structlog.processors.JSONRenderer() if log_format == "json"
                 else structlog.dev.ConsoleRenderer(colors=False, pad_event_to=0))
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream else _Stderr()
     handler.setFormatter(structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.format_exc_info, renderer],
     ))
+    handler.workbooks = True
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only a handler of ours from an earlier call: others (pytest's capture) stay.
+    root.handlers[:] = [h for h in root.handlers if not getattr(h, "workbooks", False)] + [handler]
     root.setLevel(level)
     for name in _GUNICORN:  # gunicorn writes through handlers of its own: hand its lines to ours
         logging.getLogger(name).handlers[:] = []
@@ -58,6 +62,18 @@ def configure(log_format: str = "text", stream: TextIO | None = None, level: int
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
+
+
+class _Stderr(logging.StreamHandler):
+    """Write to whatever sys.stderr is when a line is written (test runners swap it for a while)."""
+
+    @property
+    def stream(self):  # noqa: D102 - logging.StreamHandler's attribute
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
 
 
 def _redact(logger, method: str, event: dict) -> dict:
