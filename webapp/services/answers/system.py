@@ -143,7 +143,8 @@ def rebuild_progress() -> dict | None:
         job = Job.fetch(REBUILD_JOB_ID, connection=connection())
     except NoSuchJobError:
         return None
-    return {"status": str(job.get_status(refresh=False) or "unknown"), "done": job.meta.get("done", 0),
+    status = job.get_status(refresh=False)
+    return {"status": status.value if status else "unknown", "done": job.meta.get("done", 0),
             "total": job.meta.get("total"), "error": job.meta.get("error")}
 
 
