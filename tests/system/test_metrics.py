@@ -141,3 +141,15 @@ def test_processes_sharing_a_folder_add_up_and_dead_ones_are_cleaned_at_start(tm
 
     assert metrics.remove_dead_files(str(tmp_path)) == len(names)
     assert not list(tmp_path.glob("*.db"))
+
+
+def test_every_metric_the_alert_rules_name_is_one_the_app_exposes(client, runner):
+    import re
+
+    import yaml
+
+    runner.invoke(args=["totals", "check"])
+    exposed = {name for name, _ in scrape(client)} | {"up"}
+    rules = yaml.safe_load((ROOT / "deploy" / "prometheus" / "rules.yml").read_text())["groups"]
+    named = {name for group in rules for rule in group["rules"] for name in re.findall(r"\b(workbooks_\w+|up)\b", rule["expr"])}
+    assert named and named <= exposed, named - exposed
