@@ -153,3 +153,34 @@ def test_every_metric_the_alert_rules_name_is_one_the_app_exposes(client, runner
     rules = yaml.safe_load((ROOT / "deploy" / "prometheus" / "rules.yml").read_text())["groups"]
     named = {name for group in rules for rule in group["rules"] for name in re.findall(r"\b(workbooks_\w+|up)\b", rule["expr"])}
     assert named and named <= exposed, named - exposed
+
+
+@pytest.mark.slow
+def test_a_worker_serves_the_metrics_its_work_horses_recorded(api, make_workbook, worker_env, client):
+    import time
+    import urllib.request
+
+    from webapp.embedded import free_port
+
+    port = free_port()
+    api.create_category("asian_phones")
+    document = api.upload("asian_phones", ("good.xlsx", make_workbook({"S": [[1, 2, 3]]}))).json["documents"][0]
+    env = {**worker_env, "WORKER_METRICS_PORT": str(port), "METRICS_TOKEN": "t"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    worker = subprocess.Popen([sys.executable, str(ROOT / "worker.py")], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while api.document(document["id"])["status"] != "done" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert api.document(document["id"])["status"] == "done"
+        assert value(scrape(client), "workbooks_workers") == 1  # the web app's collector sees it in Redis
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in text_string_to_metric_families(text) for s in f.samples}
+    assert value(samples, "workbooks_jobs_total", job="process_document", outcome="finished") == 1
+    assert value(samples, "workbooks_extraction_seconds_count", format="xlsx") == 1
+    assert value(samples, "workbooks_document_cells_sum") == 3
+    assert value(samples, "workbooks_sweeper_runs_total", trigger="start") >= 1
