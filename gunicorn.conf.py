@@ -1,10 +1,13 @@
 """gunicorn's settings file (read from the working folder by every `gunicorn wsgi:app`): metrics shared by its processes."""
 
-from webapp import metrics
+from webapp import logs, metrics
+from webapp.config import Config
 
 
 def on_starting(server):
-    """Give the web processes a clean folder to share metric values through, before any is forked."""
+    """Give the web processes a clean folder to share metric values through, before any is forked, and the
+    master's own lines the app's log format."""
+    logs.configure(Config.LOG_FORMAT)
     given = metrics.multiprocess_dir()
     if given:
         # `make run` shares its folder with the workers it started: only the files of processes gone are stale.

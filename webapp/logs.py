@@ -42,20 +42,23 @@ def configure(log_format: str = "text", stream: TextIO | None = None, level: int
     ]
     renderer = (structlog.processors.JSONRenderer() if log_format == "json"
                 else structlog.dev.ConsoleRenderer(colors=False, pad_event_to=0))
-    handler = logging.StreamHandler(stream) if stream else _Stderr()
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(
+    formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta,
                     structlog.processors.format_exc_info, renderer],
-    ))
+    )
+    handler = logging.StreamHandler(stream) if stream else _Stderr()
+    handler.setFormatter(formatter)
     handler.workbooks = True
     root = logging.getLogger()
-    # Replace only a handler of ours from an earlier call: others (pytest's capture) stay.
-    root.handlers[:] = [h for h in root.handlers if not getattr(h, "workbooks", False)] + [handler]
+    others = [h for h in root.handlers if not getattr(h, "workbooks", False)]
+    # Like logging.basicConfig, stand aside when something else already collects the lines (pytest), unless
+    # told where to write; an earlier handler of ours is replaced.
+    root.handlers[:] = others + ([handler] if stream is not None or not others else [])
     root.setLevel(level)
-    for name in _GUNICORN:  # gunicorn writes through handlers of its own: hand its lines to ours
-        logging.getLogger(name).handlers[:] = []
-        logging.getLogger(name).propagate = True
+    for name in _GUNICORN:  # gunicorn's own handlers keep their destinations (--access-logfile) in our format
+        for gunicorn_handler in logging.getLogger(name).handlers:
+            gunicorn_handler.setFormatter(formatter)
     structlog.configure(
         processors=[structlog.stdlib.filter_by_level, *shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
