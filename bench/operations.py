@@ -5,7 +5,8 @@
 Serves the app with gunicorn twice (one process, one thread, so requests are measured one at a time):
 as it is (every request timed and counted for Prometheus, given a request id, logged on one line) and
 without those hooks (bench/_quiet_app.py), the baseline, in the same run. One keep-alive client asks
-`/healthz` (the cheapest path: three pings) and `/api/me` (identifies the caller) --requests times each.
+`/healthz` (the cheapest path: three pings) and `/api/me` (identifies the caller) --requests times each,
+asking the two servers in turn so that the machine's busy moments fall on both alike.
 Then it loads --docs documents by SQL and times `GET /metrics` (every gauge read from PostgreSQL and Redis).
 Starts its own embedded PostgreSQL and Redis unless DATABASE_URL / REDIS_URL are set. The last line is JSON.
 """
@@ -26,19 +27,31 @@ sys.path.insert(0, str(ROOT))
 from bench._servers import Stack  # noqa: E402
 
 
-def _timed(base: str, path: str, count: int, headers: dict) -> list[float]:
-    """Ask one path `count` times over one connection; return each request's milliseconds."""
+def _connect(base: str) -> http.client.HTTPConnection:
     address = urlparse(base)
-    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
-    times = []
-    for _ in range(count):
-        started = time.perf_counter()
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        response.read()
-        assert response.status == 200, (path, response.status)
-        times.append((time.perf_counter() - started) * 1000)
-    connection.close()
+    return http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+
+
+def _once(connection: http.client.HTTPConnection, path: str, headers: dict) -> float:
+    """Ask one path once over a kept-alive connection; return the milliseconds."""
+    started = time.perf_counter()
+    connection.request("GET", path, headers=headers)
+    response = connection.getresponse()
+    response.read()
+    assert response.status == 200, (path, response.status)
+    return (time.perf_counter() - started) * 1000
+
+
+def _alternating(bases: dict[str, str], path: str, count: int, headers: dict) -> dict[str, list[float]]:
+    """Ask each server in turn, `count` rounds, so a busy moment of the machine falls on both alike."""
+    connections = {label: _connect(base) for label, base in bases.items()}
+    times: dict[str, list[float]] = {label: [] for label in bases}
+    for round_ in range(count):
+        order = list(bases) if round_ % 2 else list(reversed(bases))
+        for label in order:
+            times[label].append(_once(connections[label], path, headers))
+    for connection in connections.values():
+        connection.close()
     return times
 
 
@@ -91,16 +104,20 @@ def main() -> None:
         secret = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=stack.env, capture_output=True, text=True,
                                 check=True).stdout.strip().splitlines()[-1]
         headers = {"Authorization": f"Bearer {secret}"}
-        results = {}
-        for label, app in (("with_operations", "wsgi:app"), ("without_baseline", "bench._quiet_app:app")):
-            base, child = stack.serve(app, workers=1, threads=1)
-            _timed(base, "/healthz", 200, headers)  # warm up
-            results[label] = {path: _summary(_timed(base, path, args.requests, headers)) for path in ("/healthz", "/api/me")}
+        servers = {label: stack.serve(app, workers=1, threads=1)
+                   for label, app in (("with_operations", "wsgi:app"), ("without_baseline", "bench._quiet_app:app"))}
+        bases = {label: base for label, (base, _child) in servers.items()}
+        results: dict = {label: {} for label in bases}
+        _alternating(bases, "/healthz", 200, headers)  # warm up
+        for path in ("/healthz", "/api/me"):
+            for label, times in _alternating(bases, path, args.requests, headers).items():
+                results[label][path] = _summary(times)
+        for _base, child in servers.values():
             stack.stop(child)
         _load(stack, args.docs)
         base, child = stack.serve("wsgi:app", workers=1, threads=1)
-        _timed(base, "/metrics", 5, headers)
-        results["metrics_scrape"] = _summary(_timed(base, "/metrics", 100, headers))
+        scrape = _connect(base)
+        results["metrics_scrape"] = _summary([_once(scrape, "/metrics", headers) for _ in range(100)][5:])
         stack.stop(child)
     finally:
         stack.close()
