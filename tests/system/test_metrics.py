@@ -184,3 +184,42 @@ def test_a_worker_serves_the_metrics_its_work_horses_recorded(api, make_workbook
     assert value(samples, "workbooks_extraction_seconds_count", format="xlsx") == 1
     assert value(samples, "workbooks_document_cells_sum") == 3
     assert value(samples, "workbooks_sweeper_runs_total", trigger="start") >= 1
+
+
+@pytest.mark.slow
+def test_gunicorns_processes_add_up_and_a_process_that_exits_still_counts(worker_env, tmp_path):
+    import signal
+    import time
+    import urllib.request
+
+    from tests.live_http import eventually
+    from webapp.embedded import free_port
+
+    port = free_port()
+    env = {**worker_env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    (tmp_path / "counter_4000000.db").write_bytes(b"")  # a process long gone (past any pid): cleaned at start
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+                               "--threads", "2", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+
+    def healthz_count() -> float:
+        text = urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()
+        samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                   for f in text_string_to_metric_families(text) for s in f.samples}
+        return value(samples, "workbooks_http_requests_total", endpoint="main.healthz", status="200")
+
+    try:
+        eventually(lambda: urllib.request.urlopen(f"{base}/healthz", timeout=5).status == 200, 60, "gunicorn")
+        assert not (tmp_path / "counter_4000000.db").exists()
+        for _ in range(30):
+            urllib.request.urlopen(f"{base}/healthz", timeout=5).read()
+        counted = healthz_count()
+        assert counted >= 31  # every request, whichever of the two processes answered it
+        assert list(tmp_path.glob("counter_*.db")), "the processes record in the folder they were given"
+        os.kill(server.pid, signal.SIGTTOU)  # one process fewer: gunicorn stops a worker
+        time.sleep(3)
+        assert healthz_count() >= counted, "an exited process's counts stay in the sum"
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
