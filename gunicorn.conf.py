@@ -1,13 +1,25 @@
-"""gunicorn's settings file (read from the working folder by every `gunicorn wsgi:app`): metrics shared by its processes."""
+"""gunicorn's settings file (read from the working folder by every `gunicorn wsgi:app`): the metrics folder its
+processes share, and the app's log format for gunicorn's own lines."""
+
+from gunicorn.glogging import Logger
 
 from webapp import logs, metrics
 from webapp.config import Config
 
 
+class AppFormatLogger(Logger):
+    """gunicorn's logger, writing where it is told (--access-logfile, --error-logfile) in the app's format."""
+
+    def setup(self, cfg):  # noqa: D102 - gunicorn hook, also run again on reload
+        super().setup(cfg)
+        logs.configure(Config.LOG_FORMAT)
+
+
+logger_class = AppFormatLogger
+
+
 def on_starting(server):
-    """Give the web processes a clean folder to share metric values through, before any is forked, and the
-    master's own lines the app's log format."""
-    logs.configure(Config.LOG_FORMAT)
+    """Give the web processes a clean folder to share metric values through, before any is forked."""
     given = metrics.multiprocess_dir()
     if given:
         # `make run` shares its folder with the workers it started: only the files of processes gone are stale.

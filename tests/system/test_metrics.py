@@ -1,6 +1,7 @@
 """Prometheus metrics at /metrics: present, moving with uploads, failures and retries, and not for everyone."""
 
 import io
+import json
 import os
 import subprocess
 import sys
@@ -196,11 +197,14 @@ def test_gunicorns_processes_add_up_and_a_process_that_exits_still_counts(worker
     from webapp.embedded import free_port
 
     port = free_port()
-    env = {**worker_env, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
-    (tmp_path / "counter_4000000.db").write_bytes(b"")  # a process long gone (past any pid): cleaned at start
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    env = {**worker_env, "PROMETHEUS_MULTIPROC_DIR": str(folder), "LOG_FORMAT": "json"}
+    (folder / "counter_4000000.db").write_bytes(b"")  # a process long gone (past any pid): cleaned at start
+    output = (tmp_path / "gunicorn.log").open("w")
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-                               "--threads", "2", "wsgi:app"], cwd=ROOT, env=env, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--threads", "2", "--access-logfile", "-", "wsgi:app"], cwd=ROOT, env=env,
+                              start_new_session=True, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
 
     def healthz_count() -> float:
@@ -211,15 +215,20 @@ def test_gunicorns_processes_add_up_and_a_process_that_exits_still_counts(worker
 
     try:
         eventually(lambda: urllib.request.urlopen(f"{base}/healthz", timeout=5).status == 200, 60, "gunicorn")
-        assert not (tmp_path / "counter_4000000.db").exists()
+        assert not (folder / "counter_4000000.db").exists()
         for _ in range(30):
             urllib.request.urlopen(f"{base}/healthz", timeout=5).read()
         counted = healthz_count()
         assert counted >= 31  # every request, whichever of the two processes answered it
-        assert list(tmp_path.glob("counter_*.db")), "the processes record in the folder they were given"
+        assert list(folder.glob("counter_*.db")), "the processes record in the folder they were given"
         os.kill(server.pid, signal.SIGTTOU)  # one process fewer: gunicorn stops a worker
         time.sleep(3)
         assert healthz_count() >= counted, "an exited process's counts stay in the sum"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
+        output.close()
+    # gunicorn's own lines (master, access log) and the app's are all one JSON object each.
+    lines = [json.loads(line) for line in (tmp_path / "gunicorn.log").read_text().splitlines() if line.strip()]
+    assert {"gunicorn.error", "gunicorn.access", "webapp.request"} <= {line["logger"] for line in lines}
+    assert all(line["request_id"] for line in lines if line["logger"] == "webapp.request")
