@@ -3,6 +3,8 @@
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from webapp import metrics
+
 
 def init_app(app: Flask) -> None:
     """Register the app-wide error handlers."""
@@ -51,6 +53,8 @@ def handle_http_error(error: HTTPException):
     """Answer an HTTP error in the format the client reads."""
     status = 400 if error.code == 422 else error.code
     message = plain_message(error)
+    if isinstance(error, RequestEntityTooLarge):
+        metrics.refused("too_large")  # refused before any upload code saw it
     if _wants_json():
         return jsonify(error=message), status
     return render_template("errors/error.html", status=status, title=error.name, message=message), status

@@ -75,6 +75,17 @@ def test_metrics_move_with_an_upload_a_failure_and_a_retry(client, api, make_wor
     assert good["id"] != broken["id"]
 
 
+def test_an_upload_over_the_size_limit_counts_as_refused_too_large(client, api, app):
+    api.create_category("asian_phones")
+    before = value(scrape(client), "workbooks_uploads_total", outcome="refused", reason="too_large")
+    app.config["MAX_CONTENT_LENGTH"] = 10_000
+    try:
+        assert api.upload("asian_phones", ("big.xlsx", b"PK" + b"0" * 20_000)).status_code == 413
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_UPLOAD_MB"] * 1024 * 1024
+    assert value(scrape(client), "workbooks_uploads_total", outcome="refused", reason="too_large") - before == 1
+
+
 def test_a_job_that_will_be_tried_again_counts_as_retried(client, api, make_workbook, run_jobs, app, monkeypatch):
     from webapp import search
 
