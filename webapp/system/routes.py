@@ -30,8 +30,10 @@ def metrics_view():
 
 
 def _signed_in_admin() -> bool:
+    """Tell whether an admin of every region asks (the gauges count every region's files)."""
     who = visitor()
-    return who.is_authenticated and who.role.rank >= Role.ADMIN.rank and not who.must_change_password
+    return (who.is_authenticated and who.role.rank >= Role.ADMIN.rank and not who.must_change_password
+            and who.scope.everything)
 
 
 @bp.route("/system")
