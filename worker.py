@@ -13,15 +13,16 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Worker
 from rq.timeouts import JobTimeoutException
 
-from webapp import broker, create_app
+from webapp import broker, create_app, metrics
 from webapp.extensions import db
 from webapp.models import FailureKind
 from webapp.services.pipeline import processing, queue, storage, sweeper
+from webapp.services.pipeline.observed import ObservedJobs
 
 log = logging.getLogger("worker")
 
 
-class DocumentWorker(Worker):
+class DocumentWorker(ObservedJobs, Worker):
     """A forking worker whose work horse gets a memory cap, so a hostile file cannot take the host down."""
 
     def main_work_horse(self, job, queue):  # noqa: D102 - RQ hook, runs in the forked child
@@ -103,6 +104,7 @@ class SweepingWorker(DocumentWorker):
         with _through_outage():
             super().run_maintenance_tasks()
             sweeper.sweep()
+            sweeper.check_totals_if_due()
 
     def heartbeat(self, timeout=None, pipeline=None):  # noqa: D102 - RQ hook, the first call of every read attempt
         with _through_outage():
@@ -149,6 +151,7 @@ def main() -> None:
     parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     args = parser.parse_args()
     app = create_app()
+    _serve_metrics(app.config)
     with app.app_context():
         # Forked work horses must open their own database connections.
         os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
@@ -165,6 +168,20 @@ def main() -> None:
             worker_ttl=interval + 15,
         )
         worker.work(burst=args.burst, with_scheduler=not args.burst, logging_level="INFO")
+
+
+def _serve_metrics(config) -> None:
+    """Record job metrics in a folder shared with the work horses, and serve them on WORKER_METRICS_PORT if set.
+
+    Under `make run` the folder is the one the web processes read too (their /metrics shows the workers'
+    jobs); otherwise each worker makes a fresh one and serves it itself (compose: Prometheus scrapes it).
+    """
+    port = config["WORKER_METRICS_PORT"]
+    if not metrics.multiprocess_dir() and port:
+        metrics.fresh_dir("workbooks-worker-metrics-")
+    if port:
+        metrics.serve(port, config["METRICS_TOKEN"])
+        log.info("worker metrics=http://0.0.0.0:%s/metrics", port)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,8 @@ from flask import Flask, current_app, jsonify, render_template, request
 from marshmallow import Schema, fields
 from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
+from webapp import metrics
+
 
 class ApiErrorSchema(Schema):
     """Every API error: one plain-language reason (the OpenAPI document's error schema, for every status)."""
@@ -63,6 +65,8 @@ def handle_http_error(error: HTTPException):
                                           mimetype="text/plain")
     status = 400 if error.code == 422 else error.code
     message = plain_message(error)
+    if isinstance(error, RequestEntityTooLarge):
+        metrics.refused("too_large")  # refused before any upload code saw it
     if _wants_json():
         response = jsonify(error=message)
     else:

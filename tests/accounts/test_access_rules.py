@@ -106,3 +106,15 @@ def test_every_route_refuses_the_anonymous_and_the_wrong_role_and_lets_the_right
                                                  and not signing_out):
             failures.append(f"{where}: a {required.role} was refused with {answer.status_code}")
     assert not failures, "\n".join(failures)
+
+
+def test_operations_routes_declare_their_rules(app):
+    rules = {endpoint: access.rule_for(endpoint, app) for endpoint in (
+        "system.system_page", "system.retry_all_failed", "system.rebuild_search", "system.check_totals",
+        "api.system_facts", "system.metrics_view")}
+    assert {endpoint: rule.name for endpoint, rule in rules.items()} == {
+        "system.system_page": "admin", "system.retry_all_failed": "admin", "system.rebuild_search": "admin",
+        "system.check_totals": "admin", "api.system_facts": "admin",
+        # A scraper has no account: the view itself admits loopback, METRICS_TOKEN or an admin (tests/system).
+        "system.metrics_view": "public",
+    }

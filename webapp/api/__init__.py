@@ -27,3 +27,4 @@ docs_assets = _DocsAssets("docs_assets", __name__, static_folder=swagger_ui_path
 from webapp.api import routes  # noqa: E402,F401,I001
 from webapp.api import changes  # noqa: E402,F401,I001
 from webapp.api import accounts  # noqa: E402,F401,I001
+from webapp.api import system  # noqa: E402,F401,I001

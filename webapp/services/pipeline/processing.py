@@ -7,7 +7,7 @@ import time
 from flask import current_app
 from sqlalchemy import text
 
-from webapp import search
+from webapp import logs, metrics, search
 from webapp.extensions import db
 from webapp.models import FailureKind
 from webapp.services.pipeline import details, faults, storage
@@ -23,7 +23,7 @@ _CLAIM = text("""
        SET status = 'processing', attempts = attempts + 1, updated_at = now(),
            lease_until = now() + make_interval(secs => :lease)
      WHERE id = :id AND status IN ('queued', 'processing') AND counted_at IS NULL
- RETURNING sha256, attempts
+ RETURNING sha256, attempts, (SELECT name FROM categories c WHERE c.id = documents.category_id) AS category
 """)
 
 # A file that kills its worker every time (memory, crash) must end as failed, not loop forever.
@@ -104,6 +104,7 @@ _SHA256 = text("SELECT sha256 FROM documents WHERE id = :id AND status = 'done' 
 def process_document(document_id: int) -> str:
     """Extract, count and index one document; return what happened (done, failed, indexed or skipped)."""
     started = time.monotonic()
+    logs.bind(document_id=document_id)
     claimed = _claim(document_id)
     if claimed is None:
         # Already counted (or gone): a run cut short after its commit may still owe the index.
@@ -132,7 +133,10 @@ def _claim(document_id: int) -> tuple[str, int] | None:
     lease = current_app.config["PROCESSING_LEASE_SECONDS"]
     row = db.session.execute(_CLAIM, {"id": document_id, "lease": lease}).first()
     db.session.commit()
-    return None if row is None else (row.sha256, row.attempts)
+    if row is None:
+        return None
+    logs.bind(category=row.category)
+    return row.sha256, row.attempts
 
 
 def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
@@ -156,8 +160,12 @@ def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
 
 def _extract_stored(sha256: str) -> Extraction:
     """Fetch the stored file into a temporary file (removed whatever happens) and extract it."""
+    started = time.monotonic()
     with storage.fetched(sha256) as path:
-        return extract(path, _limits())
+        extraction = extract(path, _limits())
+    cells = sum(sum(sheet.cells.values()) for sheet in extraction.sheets)
+    metrics.extracted(extraction.kind, time.monotonic() - started, cells)
+    return extraction
 
 
 def _release(document_id: int) -> None:
@@ -200,7 +208,8 @@ def mark_failed(document_id: int, reason: str, kind: FailureKind) -> None:
     db.session.rollback()
     db.session.execute(_MARK_FAILED, {"id": document_id, "error": reason, "kind": kind.value})
     db.session.commit()
-    log.info("job=process_document document=%s state=failed kind=%s reason=%r", document_id, kind.value, reason)
+    log.info("job=process_document document=%s state=failed kind=%s reason=%r", document_id, kind.value, reason,
+             extra={"outcome": "failed"})
 
 
 def reprocess_document(document_id: int) -> str:
@@ -272,6 +281,6 @@ def _unindex(document_id: int) -> None:
 
 
 def _log(document_id: int, state: str, started: float) -> None:
-    log.info(
-        "job=process_document document=%s state=%s seconds=%.2f", document_id, state, time.monotonic() - started
-    )
+    seconds = time.monotonic() - started
+    log.info("job=process_document document=%s state=%s seconds=%.2f", document_id, state, seconds,
+             extra={"outcome": state, "seconds": round(seconds, 3)})
