@@ -13,3 +13,4 @@ docs_assets = Blueprint("docs_assets", __name__, static_folder=swagger_ui_path, 
 from webapp.api import routes  # noqa: E402,F401,I001
 from webapp.api import changes  # noqa: E402,F401,I001
 from webapp.api import accounts  # noqa: E402,F401,I001
+from webapp.api import exports  # noqa: E402,F401,I001

@@ -1,5 +1,6 @@
 """Create categories and read their exact totals (by category, type and region)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -197,3 +198,24 @@ def _type_total(type: str) -> Group | None:
 def sum_type(type: str) -> Group | None:
     """Return the exact sum of all counted files in categories of this type, or None if no category has it."""
     return snapshot_cache.cached(("sum_type", names.key(type)), lambda: _type_total(type))
+
+
+# Rows an export reads at a time: a dashboard of any size streams in this much memory.
+STREAM_ROWS = 500
+
+
+def each_category(type: str = "", region: str = "") -> Iterator[Row]:
+    """Yield visible categories by name as the dashboard lists them (of a type and/or region), with files pending.
+
+    Rows: name, region, type, region_key, type_key, documents, pending, total — read in one statement, so
+    every row and every sum an export makes of them comes from the same moment.
+    """
+    waiting = (select(Document.category_id, func.count().label("files")).where(Document.status.in_(PENDING))
+               .group_by(Document.category_id).subquery())
+    query = _of_type_and_region(
+        select(Category.name, Category.region, Category.type, Category.region_key, Category.type_key,
+               Category.documents, func.coalesce(waiting.c.files, 0), Category.total)
+        .outerjoin(waiting, waiting.c.category_id == Category.id),
+        type, region,
+    ).order_by(Category.name_key, Category.id)
+    yield from db.session.execute(query.execution_options(yield_per=STREAM_ROWS))

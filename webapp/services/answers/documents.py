@@ -2,13 +2,14 @@
 the name a download gets."""
 
 import re
+from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import joinedload
 
 from webapp.accounts import scope
 from webapp.extensions import db
-from webapp.models import Category, Document
+from webapp.models import Category, Document, User
 
 
 def get_document(document_id: int) -> Document | None:
@@ -41,3 +42,14 @@ def download_name(filename: str) -> str:
     """
     safe = _UNSAFE_IN_NAME.sub("_", filename).strip(" .")
     return safe or "workbook"
+
+
+def each_document(category: Category, rows: int = 500) -> Iterator[Row]:
+    """Yield a category's files newest first, as its page lists them: filename, status, uploaded at, by, total, error."""
+    scope.current().require(category.region)
+    query = (
+        select(Document.filename, Document.status, Document.created_at, User.username, Document.total, Document.error)
+        .outerjoin(User, User.id == Document.uploaded_by_id)
+        .where(Document.category_id == category.id).order_by(Document.id.desc())
+    )
+    yield from db.session.execute(query.execution_options(yield_per=rows))
