@@ -18,7 +18,7 @@ _DOWNLOAD = {"responses": {"200": {
     "description": "An attachment named for what it holds and the day (`totals-2026-12-03.xlsx`). Numbers are "
                    "exact: an .xlsx number cell only where a spreadsheet number holds the value exactly, else "
                    "its exact text; no text is ever a formula; the CSV is UTF-8 with a BOM, RFC 4180.",
-    "content": {as_xlsx.MEDIA_TYPE: _FILE, as_csv.MEDIA_TYPE.split(";")[0]: _FILE},
+    "content": {as_xlsx.MEDIA_TYPE: _FILE, as_csv.MEDIA_TYPE: _FILE},
 }}}
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from webapp.services.exports.tables import Export, Sheet, csv_value
 
-MEDIA_TYPE = "text/csv; charset=utf-8"
+MEDIA_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
 # Excel reads a CSV as UTF-8 (accents and all) only when it starts with a byte order mark.
 BOM = "\ufeff"
 # Rows per chunk sent: few enough to keep memory flat, enough to keep the number of writes small.
