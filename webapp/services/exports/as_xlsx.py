@@ -20,6 +20,7 @@ _OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_numbers": False,
     "strings_to_urls": False,
+    "remove_timezone": True,
 }
 
 
@@ -74,6 +75,8 @@ def _write_row(worksheet, row: int, kinds: list[str], values, styles: dict, emph
         elif kind == COUNT:
             worksheet.write_number(row, column, int(value), emphasis)
         elif kind == TIME:
-            worksheet.write_datetime(row, column, value, styles["total_time"] if emphasis else styles["time"])
+            # To the second, as the CSV writes it.
+            style = styles["total_time"] if emphasis else styles["time"]
+            worksheet.write_datetime(row, column, value.replace(microsecond=0), style)
         else:
             worksheet.write_string(row, column, shown_text(value), emphasis)
