@@ -44,12 +44,31 @@ def download_name(filename: str) -> str:
     return safe or "workbook"
 
 
-def each_document(category: Category, rows: int = 500) -> Iterator[Row]:
-    """Yield a category's files newest first, as its page lists them: filename, status, uploaded at, by, total, error."""
+# Files an export reads at a time.
+STREAM_ROWS = 500
+
+
+def each_document(category: Category) -> Iterator[Row]:
+    """Yield a category's files newest first, as its page lists them: filename, status, uploaded at, by, total, error.
+
+    Read STREAM_ROWS at a time, each batch a query of its own (a CSV outlives its view's database session).
+    """
     scope.current().require(category.region)
+    return _each_document(category.id)
+
+
+def _each_document(category_id: int) -> Iterator[Row]:
     query = (
-        select(Document.filename, Document.status, Document.created_at, User.username, Document.total, Document.error)
+        select(Document.filename, Document.status, Document.created_at, User.username, Document.total, Document.error,
+               Document.id)
         .outerjoin(User, User.id == Document.uploaded_by_id)
-        .where(Document.category_id == category.id).order_by(Document.id.desc())
+        .where(Document.category_id == category_id).order_by(Document.id.desc()).limit(STREAM_ROWS)
     )
-    yield from db.session.execute(query.execution_options(yield_per=rows))
+    before = None
+    while True:
+        batch = db.session.execute(query if before is None else query.where(Document.id < before)).all()
+        for row in batch:
+            yield row[:6]
+        if len(batch) < STREAM_ROWS:
+            return
+        before = batch[-1][6]
