@@ -38,6 +38,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--docs", type=int, default=10_000, help="documents, each a search hit (default 10000)")
     parser.add_argument("--categories", type=int, default=1_000, help="categories on the dashboard (default 1000)")
     parser.add_argument("--backend", choices=("postgres", "elasticsearch"), default="elasticsearch")
+    parser.add_argument("--only", default="", help="comma-separated exports to measure (e.g. search_xlsx)")
     return parser.parse_args()
 
 
@@ -90,7 +91,9 @@ def _download(url: str, auth: dict[str, str]) -> tuple[int, float]:
 
 def measure(stack: Stack, app: str, path: str, auth: dict[str, str]) -> dict:
     """Serve the app afresh, warm it up, download one export and return its size, time and peak memory growth."""
-    base, master = stack.serve(app=app, workers=1, threads=1)
+    # Two threads: gunicorn's threaded worker, as in production (a lone thread gets the sync worker, which kills
+    # a request after 30 s); only one request runs at a time, so the process measured is the export's.
+    base, master = stack.serve(app=app, workers=1, threads=2)
     try:
         _download(f"{base}/api/categories/cat-0000/files.xlsx", auth)
         _download(f"{base}/api/categories/cat-0000/files.csv", auth)
@@ -98,6 +101,10 @@ def measure(stack: Stack, app: str, path: str, auth: dict[str, str]) -> dict:
         before = _memory_kb(worker, "VmRSS")
         size, seconds = _download(base + path, auth)
         peak = _memory_kb(worker, "VmHWM")
+    except OSError:
+        logs = sorted(stack.folder.glob("*.log"), key=lambda p: p.stat().st_mtime)
+        print(logs[-1].read_text()[-4000:] if logs else "(no server log)", file=sys.stderr)
+        raise
     finally:
         stack.stop(master)
     return {"bytes": size, "seconds": round(seconds, 2), "peak_growth_mb": round(max(0, peak - before) / 1024, 1)}
@@ -121,6 +128,8 @@ def main() -> None:
         auth = load(stack, args)
         exports = {f"totals_{fmt}": f"/api/export/totals.{fmt}" for fmt in ("xlsx", "csv")}
         exports |= {f"search_{fmt}": f"/api/search/export.{fmt}?q={WORD}" for fmt in ("xlsx", "csv")}
+        if args.only:
+            exports = {name: path for name, path in exports.items() if name in args.only.split(",")}
         results = {}
         for name, path in exports.items():
             for side, app in SIDES.items():

@@ -61,3 +61,10 @@ def test_another_region_s_category_is_404_like_a_missing_one(login_as, api, run_
         hidden, missing = europe.get(url), europe.get(url.replace("asian_phones", "nothing"))
         assert hidden.status_code == missing.status_code == 404 and b"a.xlsx" not in hidden.get_data()
     assert login_as("viewer", ["Asia"]).get("/api/categories/asian_phones/files.csv").status_code == 200
+
+
+def test_a_name_beyond_ascii_is_kept_in_the_download_s_file_name(client, api):
+    api.create_category("Café/Straße".replace("/", " "))
+    disposition = client.get("/api/categories/café straße/files.csv").headers["Content-Disposition"]
+    assert disposition.startswith('attachment; filename="files-Cafe Strae-')
+    assert "filename*=UTF-8''files-Caf%C3%A9%20Stra%C3%9Fe-" in disposition

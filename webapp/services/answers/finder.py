@@ -184,7 +184,7 @@ MAX_EXPORT_HITS = 10_000
 
 
 def each_result(raw: str | None, filters: Filters) -> Iterator[Result]:
-    """Yield every hit of a search up to the search's cap, best first, as its pages would list them.
+    """Return an iterator over every hit of a search up to the search's cap, best first, as its pages list them.
 
     Not cached: an export reads each hit once. A file is yielded once even if the ranking shifts between reads.
     Raises BlankQuery at once, before any hit is read.
