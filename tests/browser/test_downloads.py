@@ -23,9 +23,17 @@ def library(api, run_jobs, make_workbook):
     run_jobs()
 
 
+def _menu(page, what: str):
+    """Return the page's Download menu, opened."""
+    menu = page.locator("details.download-menu").filter(has=page.get_by_label(f"Download {what}"))
+    if menu.get_attribute("open") is None:
+        page.get_by_label(f"Download {what}").click()
+    expect(menu).to_have_attribute("open", "")
+    return menu
+
+
 def _download(page, what: str, label: str):
-    menu = page.get_by_role("group").filter(has=page.get_by_label(f"Download {what}"))
-    page.get_by_label(f"Download {what}").click()
+    menu = _menu(page, what)
     with page.expect_download() as info:
         menu.get_by_role("link", name=label).click()
     download = info.value
@@ -46,8 +54,7 @@ def test_every_menu_downloads_both_formats_with_the_page_s_numbers(page, library
         rows = list(csv.reader(io.StringIO(body[3:].decode(), newline="")))
         if name == "dashboard":
             assert workbook.sheetnames == ["Categories", "Totals by type", "Totals by region"]
-            assert rows[1][0] == "asian_phones" and rows[-1] == ["Total", "", "", "3", "0", "12345678901234567.25"[:0]
-                                                                    + "12345678901234613.55"]
+            assert rows[1][0] == "asian_phones" and rows[-1] == ["Total", "", "", "3", "0", "12345678901234613.55"]
             expect(page.locator("#grand-total")).to_have_text("12345678901234613.55")
         if name == "search":
             assert {row[4] for row in rows[1:]} == {"Stock!A1"} and len(rows) == 4
@@ -57,8 +64,7 @@ def test_the_menus_fit_a_phone(page, library, shot):
     page.set_viewport_size({"width": 390, "height": 844})
     for name, url, what, _ in PAGES:
         page.goto(url)
-        page.get_by_label(f"Download {what}").click()
-        menu = page.get_by_role("group").filter(has=page.get_by_label(f"Download {what}"))
+        menu = _menu(page, what)
         expect(menu.get_by_role("link", name="CSV, UTF-8 (.csv)")).to_be_visible()
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, f"{name} is wider than the phone"
         box = menu.get_by_role("link", name="Excel workbook (.xlsx)").bounding_box()
