@@ -26,12 +26,16 @@ _OPTIONS = {
 
 def write(export: Export) -> BinaryIO:
     """Write the export to an anonymous temporary file and return it open at its start."""
-    out = tempfile.TemporaryFile(suffix=".xlsx")
-    workbook = xlsxwriter.Workbook(out, {**_OPTIONS, "tmpdir": tempfile.gettempdir()})
-    styles = _styles(workbook)
-    for sheet in export.sheets:
-        _write_sheet(workbook.add_worksheet(sheet.title[:TITLE_CHARS]), sheet, styles)
-    workbook.close()
+    out = tempfile.TemporaryFile(suffix=".xlsx")  # unnamed: gone with its last handle, whatever happens
+    try:
+        workbook = xlsxwriter.Workbook(out, {**_OPTIONS, "tmpdir": tempfile.gettempdir()})
+        styles = _styles(workbook)
+        for sheet in export.sheets:
+            _write_sheet(workbook.add_worksheet(sheet.title[:TITLE_CHARS]), sheet, styles)
+        workbook.close()
+    except BaseException:
+        out.close()
+        raise
     out.seek(0)
     return out
 
