@@ -72,3 +72,16 @@ def test_csv_is_rfc_4180_with_a_bom_exact_numbers_and_inert_text():
     assert rows[-2] == ['Café, "quoted"\nnew line', "12345678901234567.25", "2", ""]
     assert b'"Caf\xc3\xa9, ""quoted""\nnew line"' in body
     assert rows[-1] == ["Total", "-4", "3", ""]
+
+
+def test_an_xlsx_whose_rows_fail_halfway_leaves_no_file_behind(tmp_path, monkeypatch):
+    import tempfile
+
+    def failing_rows():
+        yield from ROWS
+        raise RuntimeError("search went away")
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    with pytest.raises(RuntimeError):
+        as_xlsx.write(Export("test", [Sheet("Sheet", _export([]).sheets[0].columns, failing_rows())]))
+    assert list(tmp_path.iterdir()) == []

@@ -28,11 +28,14 @@ def write(export: Export) -> BinaryIO:
     """Write the export to an anonymous temporary file and return it open at its start."""
     out = tempfile.TemporaryFile(suffix=".xlsx")  # unnamed: gone with its last handle, whatever happens
     try:
-        workbook = xlsxwriter.Workbook(out, {**_OPTIONS, "tmpdir": tempfile.gettempdir()})
-        styles = _styles(workbook)
-        for sheet in export.sheets:
-            _write_sheet(workbook.add_worksheet(sheet.title[:TITLE_CHARS]), sheet, styles)
-        workbook.close()
+        # xlsxwriter keeps each sheet's rows in named files until close(): in a folder of their own, removed
+        # even when reading the rows fails halfway.
+        with tempfile.TemporaryDirectory(prefix="export-") as scratch:
+            workbook = xlsxwriter.Workbook(out, {**_OPTIONS, "tmpdir": scratch})
+            styles = _styles(workbook)
+            for sheet in export.sheets:
+                _write_sheet(workbook.add_worksheet(sheet.title[:TITLE_CHARS]), sheet, styles)
+            workbook.close()
     except BaseException:
         out.close()
         raise
