@@ -68,3 +68,14 @@ def test_a_name_beyond_ascii_is_kept_in_the_download_s_file_name(client, api):
     disposition = client.get("/api/categories/café straße/files.csv").headers["Content-Disposition"]
     assert disposition.startswith('attachment; filename="files-Cafe Strae-')
     assert "filename*=UTF-8''files-Caf%C3%A9%20Stra%C3%9Fe-" in disposition
+
+
+def test_more_files_than_a_sheet_holds_is_400_for_xlsx_and_whole_in_csv(client, api, run_jobs, make_workbook, monkeypatch):
+    from webapp.services.exports import as_xlsx
+
+    _library(api, run_jobs, make_workbook)
+    monkeypatch.setattr(as_xlsx, "MAX_ROWS", 4)  # header, two files, the total row
+    response = client.get("/api/categories/asian_phones/files.xlsx")
+    assert response.status_code == 400 and "CSV" in response.json["error"]
+    files = len(client.get("/api/categories/asian_phones/documents").json["documents"])
+    assert files > 2 and len(csv_rows(client.get("/api/categories/asian_phones/files.csv"))) == 1 + files + 1

@@ -9,8 +9,7 @@ from webapp.api import bp
 from webapp.api.routes import category_or_404
 from webapp.api.schemas import ApiErrorSchema
 from webapp.services.answers import finder
-from webapp.services.exports import as_csv, as_xlsx, files, hits, totals
-from webapp.services.exports.response import download
+from webapp.services.exports import as_csv, as_xlsx, files, hits, response, totals
 
 FORMAT = "<any(xlsx, csv):format>"
 _FILE = {"schema": {"type": "string", "format": "binary"}}
@@ -20,6 +19,14 @@ _DOWNLOAD = {"responses": {"200": {
                    "its exact text; no text is ever a formula; the CSV is UTF-8 with a BOM, RFC 4180.",
     "content": {as_xlsx.MEDIA_TYPE: _FILE, as_csv.MEDIA_TYPE: _FILE},
 }}}
+
+
+def download(export, format: str):
+    """Send the export, or answer 400 when a sheet would not fit in a spreadsheet (the CSV always does)."""
+    try:
+        return response.download(export, format)
+    except as_xlsx.TooManyRows as exc:
+        abort(400, message=str(exc))
 
 
 class TotalsQuerySchema(Schema):
@@ -47,6 +54,7 @@ class SearchExportQuerySchema(Schema):
 @bp.route(f"/export/totals.{FORMAT}", methods=["GET"])
 @bp.arguments(TotalsQuerySchema, location="query", error_status_code=400)
 @bp.doc(**_DOWNLOAD)
+@bp.alt_response(400, schema=ApiErrorSchema, description="More rows than a spreadsheet holds (.xlsx only)")
 @access.viewer
 def export_totals(args, format):
     """Download the dashboard: categories, totals by type and by region (CSV: the categories)."""
@@ -56,6 +64,7 @@ def export_totals(args, format):
 @bp.route(f"/categories/<name>/files.{FORMAT}", methods=["GET"])
 @bp.doc(**_DOWNLOAD)
 @bp.alt_response(404, schema=ApiErrorSchema)
+@bp.alt_response(400, schema=ApiErrorSchema, description="More rows than a spreadsheet holds (.xlsx only)")
 @access.viewer
 def export_files(name, format):
     """Download a category's files with their status, uploader, exact total and error."""

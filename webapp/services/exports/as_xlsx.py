@@ -12,8 +12,9 @@ import xlsxwriter
 from webapp.services.exports.tables import COUNT, NUMBER, TIME, Export, Sheet, number_cell, shown_text
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Excel's own limit on sheet titles.
+# Excel's own limits: sheet titles, and rows per sheet (the header and the total row included).
 TITLE_CHARS = 31
+MAX_ROWS = 1_048_576
 _OPTIONS = {
     "constant_memory": True,
     # Never guess: text that looks like a formula, a number or a URL stays text.
@@ -22,6 +23,10 @@ _OPTIONS = {
     "strings_to_urls": False,
     "remove_timezone": True,
 }
+
+
+class TooManyRows(Exception):
+    """A sheet would need more rows than a spreadsheet holds: rows past it would be lost without a word."""
 
 
 def write(export: Export) -> BinaryIO:
@@ -61,6 +66,9 @@ def _write_sheet(worksheet, sheet: Sheet, styles: dict) -> None:
     worksheet.freeze_panes(1, 0)
     row = 0
     for row, values in enumerate(sheet.rows, start=1):
+        if row >= MAX_ROWS - 1:  # the last row is kept for the total
+            raise TooManyRows(f"“{sheet.title}” has more rows than a spreadsheet holds ({MAX_ROWS:,}); "
+                              "download the CSV instead, which has no limit.")
         _write_row(worksheet, row, kinds, values, styles, None)
     footer = sheet.footer()
     if footer is not None:

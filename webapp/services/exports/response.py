@@ -14,7 +14,10 @@ _NO_STORE = "private, no-store"
 
 
 def download(export: Export, format: str) -> Response:
-    """Return the export as an attachment in `xlsx` or `csv`; errors of the first read surface before any byte."""
+    """Return the export as an attachment in `xlsx` or `csv`; errors of the first read surface before any byte.
+
+    Raises as_xlsx.TooManyRows when a sheet would not fit in a spreadsheet.
+    """
     name = f"{export.stem}.{format}"
     if format == "xlsx":
         response = send_file(as_xlsx.write(export), mimetype=as_xlsx.MEDIA_TYPE, as_attachment=True,
