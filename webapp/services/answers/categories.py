@@ -200,7 +200,6 @@ def sum_type(type: str) -> Group | None:
     return snapshot_cache.cached(("sum_type", names.key(type)), lambda: _type_total(type))
 
 
-
 # Rows an export reads at a time: a dashboard of any size streams in this much memory.
 STREAM_ROWS = 500
 

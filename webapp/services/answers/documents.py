@@ -49,7 +49,7 @@ STREAM_ROWS = 500
 
 
 def each_document(category: Category) -> Iterator[Row]:
-    """Yield a category's files newest first, as its page lists them: filename, status, uploaded at, by, total, error.
+    """Return a category's files newest first, as its page lists them: filename, status, uploaded at, by, total, error.
 
     Read STREAM_ROWS at a time, each batch a query of its own (a CSV outlives its view's database session).
     """
