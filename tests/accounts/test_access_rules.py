@@ -40,11 +40,11 @@ def _things(app, admin_client, make_workbook) -> dict:
     token = admin_client.post("/api/tokens", json={"username": account.username, "password": "correct horse battery",
                                                    "name": "t"})
     return {"name": name, "document_id": upload.json["documents"][0]["id"], "username": account.username,
-            "token_id": token.json["id"], "type": "phones", "filename": f"file-{n}.xlsx"}
+            "token_id": token.json["id"], "type": "phones", "filename": f"file-{n}.xlsx", "format": "csv"}
 
 
 _MISSING = {"name": "no-such-category", "document_id": 987654, "username": "nobody-at-all", "token_id": 987654,
-            "type": "no-such-type", "filename": "css/app.css"}
+            "type": "no-such-type", "filename": "css/app.css", "format": "csv"}
 
 
 def _url(app, rule, values: dict) -> str:
@@ -55,8 +55,13 @@ def _url(app, rule, values: dict) -> str:
 
 def _send(client, method: str, url: str):
     if url.startswith("/api/"):
-        return client.open(url, method=method, json={} if method in ("POST", "PATCH") else None)
-    return client.open(url, method=method, data={} if method == "POST" else None)
+        answer = client.open(url, method=method, json={} if method in ("POST", "PATCH") else None)
+    else:
+        answer = client.open(url, method=method, data={} if method == "POST" else None)
+    # Read and close it as a server does: a streamed answer (a CSV export) holds its request's context until then.
+    answer.get_data()
+    answer.close()
+    return answer
 
 
 def _lower_role(role: Role) -> str | None:

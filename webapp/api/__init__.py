@@ -28,3 +28,4 @@ from webapp.api import routes  # noqa: E402,F401,I001
 from webapp.api import changes  # noqa: E402,F401,I001
 from webapp.api import accounts  # noqa: E402,F401,I001
 from webapp.api import system  # noqa: E402,F401,I001
+from webapp.api import exports  # noqa: E402,F401,I001

@@ -84,6 +84,7 @@ class DocumentSchema(Schema):
         metadata={"type": "object", "nullable": True,
                   "description": "formula cells the writer never computed: how many, computed by the app, counting nothing"},
     )
+    uploaded_at = fields.DateTime(attribute="created_at", metadata={"description": "When the file was uploaded"})
     uploaded_by = fields.Function(lambda d: d.uploaded_by.username if d.uploaded_by else None,
                                   metadata={"type": "string", "nullable": True, "description": "Username; null if unknown"})
 

@@ -1,6 +1,7 @@
 """Answer searches and find_regions: the index gives ids, PostgreSQL gives rows and regions."""
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -177,3 +178,30 @@ def _find_regions(term: str) -> list[RegionMatch]:
         RegionMatch(region, min(files[region], REGION_COUNT_CAP), files[region] > REGION_COUNT_CAP)
         for region in sorted(files, key=names.key)
     ]
+
+
+# An export reads its hits this many at a time (each read loads the text its locations are cut from).
+EXPORT_PAGE = 50
+# However wide a backend's window, an export stops here (the Elasticsearch window is 10,000 too).
+MAX_EXPORT_HITS = 10_000
+
+
+def each_result(raw: str | None, filters: Filters) -> Iterator[Result]:
+    """Return an iterator over every hit of a search up to the search's cap, best first, as its pages list them.
+
+    Not cached: an export reads each hit once. A file is yielded once even if the ranking shifts between reads.
+    Raises BlankQuery at once, before any hit is read.
+    """
+    return _each_result(clean_query(raw), filters)
+
+
+def _each_result(query: str, filters: Filters) -> Iterator[Result]:
+    seen: set[int] = set()
+    for page in range(1, MAX_EXPORT_HITS // EXPORT_PAGE + 1):
+        found = _search(query, filters, page, EXPORT_PAGE)
+        for result in found.results:
+            if result.document.id not in seen:
+                seen.add(result.document.id)
+                yield result
+        if not found.results or page * EXPORT_PAGE >= found.total:
+            return
