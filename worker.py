@@ -13,14 +13,16 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from rq import Queue, Worker
 from rq.timeouts import JobTimeoutException
 
-from webapp import broker, create_app
+from webapp import broker, create_app, metrics
 from webapp.extensions import db
+from webapp.models import FailureKind
 from webapp.services.pipeline import processing, queue, storage, sweeper
+from webapp.services.pipeline.observed import ObservedJobs
 
 log = logging.getLogger("worker")
 
 
-class DocumentWorker(Worker):
+class DocumentWorker(ObservedJobs, Worker):
     """A forking worker whose work horse gets a memory cap, so a hostile file cannot take the host down."""
 
     def main_work_horse(self, job, queue):  # noqa: D102 - RQ hook, runs in the forked child
@@ -33,7 +35,7 @@ class DocumentWorker(Worker):
         reason = horse_death_reason(job, ret_val)
         if reason and queue.counts_a_document(job):
             # RQ will retry the job; the retry finds the document failed and leaves it alone.
-            processing.mark_failed(job.args[0], reason)
+            processing.mark_failed(job.args[0], reason, FailureKind.TIMEOUT if ret_val is None else FailureKind.MEMORY)
 
 
 def horse_death_reason(job, ret_val: int | None) -> str | None:
@@ -61,12 +63,12 @@ def timeout_reason(job) -> str:
 def fail_document_on_timeout(job, exc_type, exc_value, traceback) -> bool:
     """Mark a document failed with a plain reason when its job hits the time limit or runs out of memory."""
     reasons = {
-        JobTimeoutException: timeout_reason(job),
-        MemoryError: "This workbook needs more memory than one file is allowed, so it was stopped.",
+        JobTimeoutException: (timeout_reason(job), FailureKind.TIMEOUT),
+        MemoryError: ("This workbook needs more memory than one file is allowed, so it was stopped.", FailureKind.MEMORY),
     }
-    reason = next((r for kind, r in reasons.items() if issubclass(exc_type, kind)), None)
+    reason, kind = next((r for error, r in reasons.items() if issubclass(exc_type, error)), (None, None))
     if reason and queue.counts_a_document(job):
-        processing.mark_failed(job.args[0], reason)
+        processing.mark_failed(job.args[0], reason, kind)
         return False  # permanent: no retry
     return True
 
@@ -102,6 +104,7 @@ class SweepingWorker(DocumentWorker):
         with _through_outage():
             super().run_maintenance_tasks()
             sweeper.sweep()
+            sweeper.check_totals_if_due()
 
     def heartbeat(self, timeout=None, pipeline=None):  # noqa: D102 - RQ hook, the first call of every read attempt
         with _through_outage():
@@ -148,6 +151,7 @@ def main() -> None:
     parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     args = parser.parse_args()
     app = create_app()
+    _serve_metrics(app.config)
     with app.app_context():
         # Forked work horses must open their own database connections.
         os.register_at_fork(after_in_child=lambda: db.engine.dispose(close=False))
@@ -164,6 +168,20 @@ def main() -> None:
             worker_ttl=interval + 15,
         )
         worker.work(burst=args.burst, with_scheduler=not args.burst, logging_level="INFO")
+
+
+def _serve_metrics(config) -> None:
+    """Record job metrics in a folder shared with the work horses, and serve them on WORKER_METRICS_PORT if set.
+
+    Under `make run` the folder is the one the web processes read too (their /metrics shows the workers'
+    jobs); otherwise each worker makes a fresh one and serves it itself (compose: Prometheus scrapes it).
+    """
+    port = config["WORKER_METRICS_PORT"]
+    if not metrics.multiprocess_dir() and port:
+        metrics.fresh_dir("workbooks-worker-metrics-")
+    if port:
+        metrics.serve(port, config["METRICS_TOKEN"])
+        log.info("worker metrics=http://0.0.0.0:%s/metrics", port)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,9 @@ class Stack:
         self.env.setdefault("SECRET_KEY", "bench-secret")
         self.env["UPLOAD_FOLDER"] = str(self.folder / "uploads")
         self.env["INSTANCE_DIR"] = str(self.folder)
+        # One token sends every upload of a run, more than a person's limits allow; the checks still run.
+        self.env.setdefault("UPLOAD_RATE", "1000000 per hour")
+        self.env.setdefault("UPLOAD_QUOTA_MB", "1000000")
         self.backend = backend
         self.search_server = "PostgreSQL full-text search"
         if backend == "postgres":

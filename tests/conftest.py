@@ -18,6 +18,7 @@ from webapp.config import TestConfig
 from webapp.embedded import EmbeddedPostgres, EmbeddedRedis
 from webapp.extensions import db
 from webapp.services.pipeline import queue
+from webapp.services.pipeline.observed import ObservedJobs
 
 # Fixture modules, one per topic, e.g. "tests.fixtures_search".
 pytest_plugins: list[str] = [
@@ -70,8 +71,8 @@ def clean_state(request, app):
     yield
     with app.app_context():
         db.session.remove()
-        db.session.execute(text("TRUNCATE total_changes, audit_events, documents, categories, api_tokens, users "
-                                "RESTART IDENTITY CASCADE"))
+        db.session.execute(text("TRUNCATE total_changes, audit_events, document_details, documents, categories, "
+                                "api_tokens, users RESTART IDENTITY CASCADE"))
         db.session.commit()
         broker.connection().flushdb()
     shutil.rmtree(app.config["UPLOAD_FOLDER"], ignore_errors=True)
@@ -96,13 +97,17 @@ def redis(app) -> Redis:
         return broker.connection()
 
 
+class _TestWorker(ObservedJobs, SimpleWorker):
+    """RQ's in-process worker, running jobs as worker.py's does (log fields, job metrics)."""
+
+
 @pytest.fixture
 def run_jobs(app):
     """Process every queued job with a real RQ worker in burst mode; return how many ran."""
 
     def run() -> None:
         with app.app_context():
-            worker = SimpleWorker([queue.documents_queue()], connection=broker.connection())
+            worker = _TestWorker([queue.documents_queue()], connection=broker.connection())
             worker.work(burst=True)
             db.session.remove()
 

@@ -199,9 +199,20 @@ def _ods_cell(value: object) -> str:
         attributes, shown = f'office:value-type="date" office:date-value="{value.isoformat()}"', value
     elif isinstance(value, OdsTime):
         attributes, shown = f'office:value-type="time" office:time-value="{value.value}"', value.shown
+    elif isinstance(value, OdsNumber):
+        attributes, shown = f'office:value-type="{value.kind}" office:value="{value.value!r}"', escape(value.shown)
     else:
         attributes, shown = 'office:value-type="string"', escape(str(value))
     return f"<table:table-cell {attributes}><text:p>{shown}</text:p></table:table-cell>"
+
+
+@dataclass(frozen=True)
+class OdsNumber:
+    """An OpenDocument number cell shown through its format: 0.25 as `25%` (kind `percentage`, `currency`)."""
+
+    value: float
+    shown: str
+    kind: str = "percentage"
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 """Application factory: a short list of extensions and blueprints bound to one app."""
 
-import logging
 import secrets
 
 from flask import Flask
@@ -17,12 +16,14 @@ def create_app(config: Config | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.from_object(config or Config())
     _require_settings(app)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
-    from webapp import accounts, cli, errors, input_guard
+    from webapp import accounts, cli, errors, input_guard, logs, metrics
     from webapp.extensions import api, csrf, db, migrate
 
     _trust_proxies(app)
+    # First: every request is timed, counted and given its request id, whatever answers it.
+    logs.init_app(app)
+    metrics.init_app(app)
     # Before CSRF and the blueprints: odd input gets its own message, and every route the id converter.
     input_guard.init_app(app)
     db.init_app(app)
@@ -43,10 +44,12 @@ def _register_blueprints(app: Flask) -> None:
     from webapp.extensions import api, csrf
     from webapp.main import bp as main_bp
     from webapp.people import bp as people_bp
+    from webapp.system import bp as system_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(explore_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(system_bp)
     app.register_blueprint(docs_assets)
     csrf.exempt(api_bp)
     api.register_blueprint(api_bp)

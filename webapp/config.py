@@ -66,6 +66,10 @@ class Config:
     MAX_FILES_PER_UPLOAD = _int("MAX_FILES_PER_UPLOAD", 100)
     MAX_FORM_PARTS = _int("MAX_FORM_PARTS", 250)
     MAX_FORM_FIELD_KB = _int("MAX_FORM_FIELD_KB", 500)
+    # What one person may upload (services/pipeline/quota.py): files sent per moving window, accepted or
+    # not (429 past it), and the size of the files their uploads keep (413 past it). "0" turns either off.
+    UPLOAD_RATE = os.environ.get("UPLOAD_RATE", "1000 per hour")
+    UPLOAD_QUOTA_MB = _int("UPLOAD_QUOTA_MB", 10_240)
     # Reverse proxies in front of the app whose X-Forwarded-* headers are believed (nginx in
     # docker-compose: 1). 0 believes none: `make run` faces clients directly, who could claim anything.
     PROXY_HOPS = _int("PROXY_HOPS", 0)
@@ -84,6 +88,17 @@ class Config:
     # Reuse sum_type, dashboard and PostgreSQL search answers while the database is unchanged
     # (services/answers/snapshot_cache.py); 0 computes every answer afresh (the bench measures both).
     SNAPSHOT_CACHE = os.environ.get("SNAPSHOT_CACHE", "1") != "0"
+    # Operations (webapp/metrics.py, webapp/logs.py, webapp/system/). The folder where web processes and
+    # workers on one machine share their metric values (make run: instance/metrics; unset: gunicorn and
+    # worker.py each make a fresh temporary one). /metrics answers loopback, admins, or this bearer token.
+    PROMETHEUS_MULTIPROC_DIR = os.environ.get("PROMETHEUS_MULTIPROC_DIR", "")
+    METRICS_TOKEN = _setting("METRICS_TOKEN")
+    # A worker serves its own metrics on this port (0: none; compose sets one, Prometheus scrapes each worker).
+    WORKER_METRICS_PORT = _int("WORKER_METRICS_PORT", 0)
+    # "json": one JSON object per line (production); "text": readable key=value lines (the default, make run).
+    LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+    # How often a worker checks every total against its documents (0: only `flask totals check` and the System page).
+    TOTALS_CHECK_INTERVAL_SECONDS = _int("TOTALS_CHECK_INTERVAL_SECONDS", 3600)
     # Tests only: kill or hold a job at a named point (services/pipeline/faults.py); empty does nothing.
     FAULT_INJECT = os.environ.get("FAULT_INJECT", "")
     FAULT_ONCE = os.environ.get("FAULT_ONCE", "")

@@ -1,7 +1,16 @@
 """Error responses: JSON `{"error": …}` under /api, friendly pages elsewhere."""
 
 from flask import Flask, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from marshmallow import Schema, fields
+from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed, RequestEntityTooLarge
+
+from webapp import metrics
+
+
+class ApiErrorSchema(Schema):
+    """Every API error: one plain-language reason (the OpenAPI document's error schema, for every status)."""
+
+    error = fields.String(required=True, metadata={"example": "There is no category named “asian_phones”."})
 
 
 def init_app(app: Flask) -> None:
@@ -15,13 +24,13 @@ def _wants_json() -> bool:
 
 def plain_message(error: HTTPException) -> str:
     """Return a message a non-technical user can act on."""
-    if isinstance(error, RequestEntityTooLarge):
-        return _too_large_message()
     data = getattr(error, "data", None) or {}
     if data.get("messages"):
         return _flatten(data["messages"])
     if data.get("message"):
         return str(data["message"])
+    if isinstance(error, RequestEntityTooLarge):  # werkzeug's own, for the request's size, parts or fields
+        return _too_large_message()
     return error.description or error.name
 
 
@@ -49,8 +58,27 @@ def _flatten(messages: dict | list | str, prefix: str = "") -> str:
 
 def handle_http_error(error: HTTPException):
     """Answer an HTTP error in the format the client reads."""
+    if isinstance(error, BadHost):
+        # No address of this site can be built for a host that is no host name (a label past 63 characters):
+        # the error page, which links its style and scripts, would fail in turn.
+        return current_app.response_class("This request names a host that is not a valid address.\n", 400,
+                                          mimetype="text/plain")
     status = 400 if error.code == 422 else error.code
     message = plain_message(error)
+    if isinstance(error, RequestEntityTooLarge):
+        metrics.refused("too_large")  # refused before any upload code saw it
     if _wants_json():
-        return jsonify(error=message), status
-    return render_template("errors/error.html", status=status, title=error.name, message=message), status
+        response = jsonify(error=message)
+    else:
+        response = current_app.make_response(
+            render_template("errors/error.html", status=status, title=error.name, message=message))
+    response.status_code = status
+    return _with_headers(response, error)
+
+
+def _with_headers(response, error: HTTPException):
+    """Add the headers an error names: those a view asked for (Retry-After), and a 405's `Allow` (RFC 9110)."""
+    response.headers.update((getattr(error, "data", None) or {}).get("headers", {}))
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(error.valid_methods))
+    return response

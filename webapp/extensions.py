@@ -6,13 +6,17 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from webapp.errors import ApiErrorSchema
+
 
 class Base(DeclarativeBase):
     """Declarative base shared by every model."""
 
 
 class JsonErrorApi(Api):
-    """flask-smorest Api that leaves error pages to the app's own handlers."""
+    """flask-smorest Api that leaves error pages to the app's own handlers, and documents the body they send."""
+
+    ERROR_SCHEMA = ApiErrorSchema
 
     def _register_error_handlers(self):
         pass

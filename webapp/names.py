@@ -6,7 +6,9 @@ stored beside the name (migration 0009).
 """
 
 import re
+import sys
 import unicodedata
+from functools import cache
 
 from markupsafe import Markup
 
@@ -48,3 +50,28 @@ def shown(value):
     cleaned = _DIRECTION_CONTROLS.sub("", value)
     # Removing characters from safe markup cannot make it unsafe, so markup stays markup.
     return Markup(cleaned) if isinstance(value, Markup) else cleaned
+
+
+@cache
+def _hidden_ranges() -> str:
+    """Return every hidden character as regex class ranges (surrogates left out: no valid text holds one)."""
+    categories = set(_HIDDEN_CATEGORIES) - {"Cs"}
+    hidden = [c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) in categories]
+    ranges: list[list[int]] = []
+    for code in hidden:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+
+
+def pattern(limit: int, also_refused: str = "") -> str:
+    """Return a regex of the names `unusable` accepts and `limit` allows, for the API's documented contract.
+
+    Written without lookarounds, so every engine reads it (and a fuzzer can generate from it): a name trimmed
+    of spaces is one character other than ".", two that are not "..", or three to `limit`.
+    """
+    refused = _hidden_ranges() + re.escape(also_refused)
+    any_, word, not_dot = f"[^{refused}]", f"[^{refused}\\s]", f"[^{refused}\\s.]"
+    return rf"^\s*(?:{not_dot}|{not_dot}{word}|\.{not_dot}|{word}{any_}{{1,{limit - 2}}}{word})\s*$"

@@ -1,6 +1,7 @@
 """`make run`: embedded servers when no URLs are given, migrations, workers and gunicorn, in the foreground."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,8 +30,17 @@ def _environment(folder: Path, servers: list) -> dict[str, str]:
     env.update(start_servers(folder, env, servers, _say))
     env.setdefault("SECRET_KEY", secret_key(folder))
     env.setdefault("UPLOAD_FOLDER", str(folder / "uploads"))
+    env.setdefault("PROMETHEUS_MULTIPROC_DIR", _metrics_folder(folder))
     env["FLASK_APP"] = "wsgi"
     return env
+
+
+def _metrics_folder(folder: Path) -> str:
+    """Empty instance/metrics, where gunicorn's processes and the workers share metric values (/metrics adds them up)."""
+    metrics = folder / "metrics"
+    shutil.rmtree(metrics, ignore_errors=True)
+    metrics.mkdir(mode=0o700)
+    return str(metrics)
 
 
 def _start(env: dict[str, str]) -> list[subprocess.Popen]:

@@ -6,14 +6,14 @@ what its documents do not explain (its total minus their contributions, usually 
 latest row's total is the category's total at migration time and history starts where data does.
 
 Revision ID: 0011_ledger
-Revises: 0009_name_keys
+Revises: 0013_explain
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "0011_ledger"
-down_revision = "0009_name_keys"
+down_revision = "0013_explain"
 branch_labels = None
 depends_on = None
 

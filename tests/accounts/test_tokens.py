@@ -39,7 +39,7 @@ def test_wrong_credentials_and_a_missing_name_are_refused(app, anonymous):
     for attempt in (_token(anonymous, "vic", "not the password"), _token(anonymous, "nobody")):
         assert attempt.status_code == 401 and attempt.json == {"error": "Wrong username or password."}
     assert _token(anonymous, "vic", name="  ").status_code == 400
-    assert anonymous.post("/api/tokens", data="not json").status_code == 401
+    assert anonymous.post("/api/tokens", data="not json").status_code == 400, "no credentials: a bad request"
     assert anonymous.get("/api/me", headers=_auth("wbt_madeup")).status_code == 401
 
 

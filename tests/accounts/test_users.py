@@ -2,6 +2,8 @@
 
 import io
 
+import pytest
+
 from tests.fixtures_accounts import PASSWORD, make_user, sign_in
 
 
@@ -120,3 +122,11 @@ def test_operators_manage_accounts_from_the_command_line(runner, anonymous):
     assert runner.invoke(args=["users", "set-password", "maria", "--password", "a forgotten one, reset"]).exit_code == 0
     assert anonymous.post("/login", data={"username": "maria", "password": "a forgotten one, reset"}).status_code == 302
     assert runner.invoke(args=["users", "set-password", "nobody", "--password", PASSWORD]).exit_code == 1
+
+
+@pytest.mark.parametrize("region, reason", [(".", "cannot be “.”"), ("Asia\u200b", "U+200B"), ("As\u202eia", "U+202E"),
+                                            ("Eu\x07rope", "U+0007")])
+def test_a_region_an_account_may_see_follows_the_rules_of_a_category_region(client, region, reason):
+    answer = client.post("/api/users", json={"username": "maria", "password": PASSWORD, "role": "viewer", "regions": [region]})
+    assert answer.status_code == 400 and "A region name" in answer.json["error"] and reason in answer.json["error"]
+    assert "maria" not in [u["username"] for u in client.get("/api/users").json["users"]]

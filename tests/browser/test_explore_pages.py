@@ -35,8 +35,9 @@ def test_search_marks_the_word_filters_with_chips_and_counts_regions(page, worke
     expect(page.locator(".hit", has_text="galaxy.xlsx")).to_contain_text("asian_phones")
 
     panel = page.locator("#regions-panel")
-    panel.locator("summary").click()
-    expect(panel).to_have_attribute("open", "")
+    expect(panel).to_have_attribute("open", "")  # open from the start
+    # One search box on the search page: its own form, with the filters.
+    expect(page.get_by_role("searchbox")).to_have_count(1)
     counts = panel.locator(".region-counts li")
     expect(counts).to_have_text([re.compile(r"Asia\s+2 files"), re.compile(r"Europe\s+1 file")])
     shot(page, "results")
@@ -48,7 +49,7 @@ def test_search_marks_the_word_filters_with_chips_and_counts_regions(page, worke
     expect(page.locator(".chip")).to_have_count(0)
     expect(page.locator(".hit")).to_have_count(3)
 
-    page.get_by_role("searchbox", name="Search inside workbooks").fill("unicorn")
+    page.get_by_role("searchbox", name="Words").fill("unicorn")
     page.keyboard.press("Enter")
     expect(page.locator("#no-results")).to_contain_text("Nothing matched “unicorn”")
     expect(page.locator("#no-results")).to_contain_text("Check the spelling")

@@ -150,7 +150,10 @@ def test_nginx_is_the_only_way_in_and_runs_the_repositorys_configuration(compose
     nginx = services["nginx"]
     assert nginx["image"].startswith("nginx:")
     assert nginx["ports"] == ["${PORT:-8000}:80"]
-    assert [name for name, service in services.items() if "ports" in service] == ["nginx"]
+    published = {name: service["ports"] for name, service in services.items() if "ports" in service}
+    # Besides nginx only the optional Prometheus, and only on this machine's loopback.
+    assert set(published) <= {"nginx", "prometheus"}
+    assert all(port.startswith("127.0.0.1:") for port in published.get("prometheus", []))
     assert nginx["depends_on"]["web"]["condition"] == "service_healthy"
     mounts = dict(entry.split(":")[:2] for entry in nginx["volumes"])
     template = ROOT / "deploy" / "nginx" / "default.conf.template"
@@ -163,3 +166,38 @@ def test_nginx_is_the_only_way_in_and_runs_the_repositorys_configuration(compose
     assert environment["APP_UPSTREAM"] == "web:8000" and "0.0.0.0:8000" in services["web"]["command"]
     assert web["PROXY_HOPS"] == "1"
     assert "PROXY_HOPS" not in _environment(services["worker"])
+
+
+def test_prometheus_is_an_optional_service_scraping_web_and_every_worker_with_the_token(compose):
+    services = compose["services"]
+    prometheus = services["prometheus"]
+    assert prometheus["profiles"] == ["monitoring"] and prometheus["image"].startswith("prom/prometheus:")
+    mounts = dict(entry.split(":")[:2] for entry in prometheus["volumes"])
+    assert mounts["./deploy/prometheus/prometheus.yml"] == "/etc/prometheus/prometheus.yml"
+    assert mounts["./deploy/prometheus/rules.yml"] == "/etc/prometheus/rules.yml"
+    assert compose["secrets"]["metrics_token"] == {"environment": "METRICS_TOKEN"}
+    assert prometheus["secrets"] == ["metrics_token"]
+    assert _environment(services["web"])["METRICS_TOKEN"].startswith("${METRICS_TOKEN:?")
+    worker_port = _environment(services["worker"])["WORKER_METRICS_PORT"]
+    assert "WORKER_METRICS_PORT" not in _environment(services["web"])
+
+    scraping = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    assert scraping["rule_files"] == ["/etc/prometheus/rules.yml"]
+    jobs = {job["job_name"]: job for job in scraping["scrape_configs"]}
+    assert set(jobs) == {"web", "worker"}
+    for job in jobs.values():
+        assert job["authorization"] == {"type": "Bearer", "credentials_file": "/run/secrets/metrics_token"}
+    assert jobs["web"]["static_configs"] == [{"targets": ["web:8000"]}]
+    assert jobs["worker"]["dns_sd_configs"] == [{"names": ["worker"], "type": "A", "port": int(worker_port)}]
+
+
+def test_alert_rules_watch_queue_age_failing_files_and_totals_mismatches():
+    groups = yaml.safe_load((ROOT / "deploy" / "prometheus" / "rules.yml").read_text())["groups"]
+    rules = {rule["alert"]: rule for group in groups for rule in group["rules"]}
+    assert {"QueueWaitingTooLong", "DocumentsFailing", "TotalsMismatch"} <= set(rules)
+    assert "workbooks_queue_oldest_seconds" in rules["QueueWaitingTooLong"]["expr"]
+    assert 'workbooks_documents{status="failed"}' in rules["DocumentsFailing"]["expr"]
+    assert "workbooks_totals_check_mismatches > 0" in rules["TotalsMismatch"]["expr"]
+    for name, rule in rules.items():
+        assert rule["labels"]["severity"] in ("warning", "critical"), name
+        assert rule["annotations"]["summary"], name

@@ -239,3 +239,10 @@ def test_nginx_drops_forwarded_headers_a_client_makes_up(stack):
     # Through nginx the claim never arrives.
     through = _get(stack.port, "/login", claimed).body.decode()
     assert "/elsewhere/" not in through and 'href="/static/' in through
+
+
+def test_nginx_gives_each_request_its_own_id_which_the_app_returns(stack):
+    first = _get(stack.port, "/healthz", {"X-Request-ID": "chosen-by-the-client"}).getheader("X-Request-ID")
+    second = _get(stack.port, "/healthz").getheader("X-Request-ID")
+    assert first and second and first != second and first != "chosen-by-the-client"
+    assert re.fullmatch(r"[0-9a-f]{32}", first)

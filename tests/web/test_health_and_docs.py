@@ -2,7 +2,10 @@
 
 import re
 
+import pytest
+
 from webapp import create_app
+from webapp.api import DOCS_ASSETS
 
 
 def test_healthz_reports_every_service_ok(client):
@@ -60,6 +63,15 @@ def test_swagger_ui_is_served_with_vendored_assets_only(client):
     for source in sources:
         assert client.get(source).status_code == 200, source
     assert "/api/openapi.json" in page.text
+    assets = {s.removeprefix("/docs/assets/") for s in sources if s.startswith("/docs/assets/")}
+    assert assets == DOCS_ASSETS, "serve exactly what /docs loads"
+
+
+@pytest.mark.parametrize("name", ["index.html", "oauth2-redirect.html", "index.j2", "swagger-initializer.js",
+                                  "swagger-ui.js", "swagger-ui-bundle.js.map", "favicon-32x32.png", "../__init__.py"])
+def test_the_rest_of_the_swagger_ui_package_is_not_served(anonymous, client, name):
+    for who in (anonymous, client):
+        assert who.get(f"/docs/assets/{name}").status_code == 404, name
 
 
 def test_unknown_page_is_a_friendly_404_and_unknown_api_path_is_json(client):
@@ -67,6 +79,19 @@ def test_unknown_page_is_a_friendly_404_and_unknown_api_path_is_json(client):
     assert page.status_code == 404 and "<html" in page.text
     api = client.get("/api/nowhere")
     assert api.status_code == 404 and "error" in api.json
+
+
+def test_every_api_operation_has_a_summary_written_for_people(client):
+    spec = client.get("/api/openapi.json").json
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            summary = operation.get("summary", "")
+            assert summary and summary[0].isupper(), (method, path, summary)
+            # Not a function's signature or name: `create_category(name, region, type)`, `sum_type(type): …`.
+            assert not re.search(r"\w+_\w+\(|\w\(", summary), (method, path, summary)
+            assert len(summary) <= 60, (method, path, summary)
 
 
 def test_openapi_document_describes_history_as_of_and_the_audit_trail(client):

@@ -7,7 +7,9 @@ Each case goes through the pages and the API as a client would send it; the answ
 import io
 
 import pytest
+from flask import url_for
 
+from tests.fixtures_accounts import make_user
 from webapp.input_guard import PAGE_MESSAGE, UNSTORABLE_MESSAGE
 
 TOO_MANY_DIGITS = "9" * 5000  # past Python's int() digit limit, as well as PostgreSQL's
@@ -105,3 +107,53 @@ def test_the_deepest_page_answers_with_no_hits_and_the_true_total(client, shelf)
     assert (deepest.json["total"], deepest.json["hits"]) == (1, [])
     assert client.get("/search", query_string={"q": "widget", "page": 10_000}).status_code == 200
     assert client.get("/", query_string={"page": 10_000}).status_code == 200
+
+
+# Every page and form, as a fuzzer would hit them: query strings and bodies no browser sends.
+ODD_QUERIES = ["page=abc", "page=-1", "page=0", "page=1e5", "page=%ff", "q=%ff%fe", "q=" + "a" * 20_000, "type=%ed%a0%80",
+               "q=a&q=b&page=1&page=2", "region=%c0%af", "term=%ff", "category=..", "next=%ff", "q=%22", "q=-", "q=or",
+               "q=*", "q=%5C", "q=)(", "q=%26%7C!"]
+ODD_BODIES = [b"name=%ff&region=%fe&type=x", b"name=" + b"a" * 100_000, b"%ff=%ff", b"name&region&type", b"csrf_token=%00x",
+              b"username=%ff&password=%fe", b"role=boss&regions=%ff", b"file=notafile", b"confirm=%ff&name=%ff", b"{\"name\": ["]
+ODD_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data; boundary=zz", "application/json", "text/plain"]
+
+
+def _page_urls(app, document_id: int):
+    values = {"name": "phones", "document_id": document_id, "username": "nobody", "token_id": 1, "type": "t"}
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if not rule.rule.startswith(("/api/", "/static/", "/docs")):
+                yield rule, url_for(rule.endpoint, **{key: values[key] for key in rule.arguments})
+
+
+def test_no_page_or_form_answers_500_to_odd_queries_bodies_or_headers(app, client, api, make_workbook, run_jobs):
+    api.create_category("phones")
+    document_id = api.upload("phones", ("a.xlsx", make_workbook({"S": [[1]]}))).json["documents"][0]["id"]
+    run_jobs()
+    errors = []
+    for rule, url in _page_urls(app, document_id):
+        if "GET" in rule.methods:
+            errors += [(url, query, status) for query in ODD_QUERIES
+                       if (status := client.get(f"{url}?{query}").status_code) >= 500]
+        if "POST" in rule.methods:
+            errors += [(url, body[:30], kind, status) for body in ODD_BODIES for kind in ODD_TYPES
+                       if (status := client.post(url, data=body, content_type=kind).status_code) >= 500]
+    for headers in [{"Referer": "\xff"}, {"Authorization": "Bearer \xff\xfe"}, {"Cookie": "session=\xff"},
+                    {"Host": "a" * 5000}, {"Host": "x" * 64 + ".example"}, {"Accept-Language": "\xff"}, {"X-CSRFToken": "\x00"}]:
+        errors += [(url, headers, status) for url in ("/", "/api/categories")
+                   if (status := client.get(url, headers=headers).status_code) >= 500]
+    assert not errors, errors
+
+
+def test_a_host_that_is_no_host_name_gets_400(client):
+    answer = client.get("/", headers={"Host": "a" * 64 + ".example"})
+    assert answer.status_code == 400 and "not a valid address" in answer.text
+
+
+def test_a_throttled_sign_in_with_a_body_that_is_not_json_still_gets_its_page(app):
+    make_user(app, "viewer", username="vic")
+    attacker = app.test_client()
+    for _ in range(5):
+        attacker.post("/login", data={"username": "vic", "password": "wrong"})
+    answer = attacker.post("/login", data=b"{not json", content_type="application/json")
+    assert answer.status_code == 429 and "Too many failed sign-ins" in answer.text

@@ -210,6 +210,7 @@ def test_the_memory_cap_stops_a_file_the_size_checks_let_through(api, client, bu
     document = api.document(bomb)
     assert document["status"] == "failed", finished.stderr[-3000:]
     assert "more memory than one file may use" in document["error"]
+    assert document["failure_kind"] == "memory"  # fails the same way again: its page offers no Retry
     assert api.document(good)["status"] == "done"
     assert client.get("/api/categories/c").json["total"] == "7"
     # The same file under the default cap gets as far as the cell limit, which then refuses it.
@@ -240,5 +241,6 @@ def test_a_job_past_its_time_limit_fails_naming_the_limit(api, app, client, burs
     document = api.document(slow_id)
     assert document["status"] == "failed", finished.stderr[-3000:]
     assert document["error"] == "Processing took longer than the 1-second limit for one file, so it was stopped."
+    assert document["failure_kind"] == "timeout"  # a less busy worker may finish it: its page offers Retry
     assert api.document(good)["status"] == "done"
     assert client.get("/api/categories/c").json["total"] == "7"

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flask import Flask, abort, current_app, jsonify, redirect, request, url_for
 
+from webapp import logs
 from webapp.accounts.identity import SESSION, visitor
 from webapp.extensions import csrf
 from webapp.models import Role
@@ -92,6 +93,7 @@ def check_request():
     who = visitor()
     if not who.is_authenticated:
         return _sign_in_first()
+    logs.bind_user(who.username)
     if who.must_change_password and not rule.before_password_change:
         return _change_password_first()
     if who.role.rank < rule.role.rank:

@@ -12,7 +12,9 @@ from webapp.extensions import db
 from webapp.models import Role, User
 from webapp.models.user import REGION_MAX, USERNAME_MAX
 
-_USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
+_USERNAME = re.compile(USERNAME_PATTERN)
+USERNAME_RULE = f"A username has 1 to {USERNAME_MAX} letters, digits or . _ @ - and starts with a letter or digit."
 
 
 class AccountError(Exception):
@@ -45,7 +47,7 @@ def clean_username(username: object) -> str:
     """Return a valid username, or raise InvalidAccount saying what a username may hold."""
     value = username.strip() if isinstance(username, str) else ""
     if not value or len(value) > USERNAME_MAX or not _USERNAME.match(value):
-        raise InvalidAccount(f"A username has 1 to {USERNAME_MAX} letters, digits or . _ @ - and starts with a letter or digit.")
+        raise InvalidAccount(USERNAME_RULE)
     return value
 
 
@@ -69,6 +71,8 @@ def clean_regions(regions: object) -> list[str]:
     for region in (names.spelling(r) for r in regions):
         if len(region) > REGION_MAX:
             raise InvalidAccount(f"A region name has at most {REGION_MAX} characters.")
+        if region and (reason := names.unusable(region)):
+            raise InvalidAccount(f"A region name {reason}")
         if region:
             cleaned.setdefault(names.key(region), region)
     return sorted(cleaned.values(), key=names.key)

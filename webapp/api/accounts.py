@@ -27,7 +27,10 @@ from webapp.api.schemas import ApiErrorSchema
 @access.public
 @throttle.counts_failures
 def create_token(fields):
-    """Trade a username and password for a named API token (shown once; valid until revoked)."""
+    """Get an API token.
+
+    Trade a username and password for a named token, shown once and valid until revoked.
+    """
     user = signin.check_credentials(fields.get("username"), fields.get("password"), via="api")
     if user is None:
         abort(throttle.FAILED, message="Wrong username or password.")
@@ -44,7 +47,7 @@ def create_token(fields):
 @bp.response(200, TokenListSchema)
 @access.viewer
 def list_tokens():
-    """List the caller's own tokens."""
+    """List your API tokens."""
     return {"tokens": tokens.list_tokens(visitor().id)}
 
 
@@ -53,7 +56,10 @@ def list_tokens():
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
 def revoke_token(token_id):
-    """Revoke one of the caller's tokens: it gets 401 from now on."""
+    """Revoke one of your API tokens.
+
+    Requests with it get 401 from now on.
+    """
     if not tokens.revoke_token(visitor(), token_id):
         abort(404, message=f"You have no token #{token_id}.")
 
@@ -62,7 +68,10 @@ def revoke_token(token_id):
 @bp.response(200, MeSchema)
 @access.viewer
 def me():
-    """Say who the caller is, with their role and regions (empty: every region)."""
+    """Show who you are signed in as.
+
+    Your username, role and regions (empty: every region).
+    """
     who = visitor()
     return {"username": who.username, "role": who.role.value, "regions": list(who.scope.names)}
 
@@ -81,7 +90,7 @@ def _account_or_404(username: str):
 @bp.alt_response(409, schema=ApiErrorSchema, description="Username taken")
 @access.admin
 def create_user(fields):
-    """Create an account (admins only)."""
+    """Add a user (admins)."""
     try:
         return users.create_user(fields.get("username"), fields.get("password"), fields.get("role"), fields.get("regions"),
                                  by=visitor().username)
@@ -95,19 +104,22 @@ def create_user(fields):
 @bp.response(200, UserListSchema)
 @access.admin
 def list_users():
-    """List every account (admins only)."""
+    """List users (admins)."""
     return {"users": users.list_users()}
 
 
 @bp.route("/users/<username>", methods=["PATCH"])
-@bp.arguments(UserChangesSchema, error_status_code=400)
+@bp.arguments(UserChangesSchema, error_status_code=400, required=False)
 @bp.response(200, UserSchema)
 @bp.alt_response(400, schema=ApiErrorSchema)
 @bp.alt_response(404, schema=ApiErrorSchema)
 @bp.alt_response(409, schema=ApiErrorSchema, description="Would leave no active admin")
 @access.admin
 def update_user(fields, username):
-    """Change an account's role, regions, password or `active` (admins only); disabling takes effect at once."""
+    """Change a user (admins).
+
+    Role, regions, password or `active`; disabling takes effect at once.
+    """
     account = _account_or_404(username)
     try:
         return users.update_user(account, users.Changes(**fields), by=visitor().username)
@@ -123,7 +135,10 @@ def update_user(fields, username):
 @bp.alt_response(409, schema=ApiErrorSchema, description="Would leave no active admin")
 @access.admin
 def delete_user(username):
-    """Delete an account and its tokens (admins only); the files it uploaded stay."""
+    """Delete a user (admins).
+
+    Their tokens go too; the files they uploaded stay.
+    """
     try:
         users.delete_user(_account_or_404(username), by=visitor().username)
     except users.LastAdmin as exc:

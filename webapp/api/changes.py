@@ -23,7 +23,10 @@ def _document_or_404(document_id: int):
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.admin
 def delete_document(document_id):
-    """Delete a file and take exactly its sum off its category's total (admins)."""
+    """Delete a file.
+
+    Takes exactly its sum off its category's total (admins).
+    """
     try:
         removal.delete_document(_document_or_404(document_id).id, by=visitor().id)
     except removal.NotFound as exc:
@@ -36,7 +39,10 @@ def delete_document(document_id):
 @bp.alt_response(409, schema=ApiErrorSchema, description="Not a processed file")
 @access.editor
 def reprocess_document(document_id):
-    """Read a processed file again; its total is replaced in one step when the new reading is ready (editors)."""
+    """Read a processed file again.
+
+    Its total is replaced in one step when the new reading is ready (editors).
+    """
     try:
         return resubmit.reprocess_document(_document_or_404(document_id).id, by=visitor().id)
     except resubmit.NotReprocessable as exc:
@@ -49,7 +55,10 @@ def reprocess_document(document_id):
 @bp.alt_response(409, schema=ApiErrorSchema, description="Not a failed file")
 @access.editor
 def retry_document(document_id):
-    """Queue a failed file again (editors)."""
+    """Retry a failed file.
+
+    Queues it again (editors). A retry helps when failure_kind is timeout or crash; other kinds fail the same way.
+    """
     try:
         document, _queued = resubmit.retry_document(_document_or_404(document_id).id)
     except resubmit.NotRetryable as exc:
@@ -63,7 +72,10 @@ def retry_document(document_id):
 @bp.alt_response(409, schema=ApiErrorSchema, description="A file arrived meanwhile; nothing was deleted")
 @access.admin
 def delete_category(name):
-    """Delete a category with its files, taking their totals with them (admins)."""
+    """Delete a category and its files.
+
+    Their totals go with them (admins).
+    """
     category = category_or_404(name)
     try:
         removal.delete_category(category, category.name)

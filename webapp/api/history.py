@@ -16,7 +16,11 @@ from webapp.services.answers import audit, history
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
 def category_history(args, name):
-    """Every change of a category's total, newest first: what, how much, the total after, which file, by whom."""
+    """List the changes of a category's total.
+
+    Newest first, 50 a page: when, what (counted, removed, reprocessed, withdrawn, repaired, opening), the exact
+    signed amount, the total after it, the file and who caused it.
+    """
     category = category_or_404(name)
     changes, pages = history.changes(category, args["page"])
     return {"category": category.name, "changes": changes, "page": args["page"], "pages": pages.last}
@@ -28,7 +32,10 @@ def category_history(args, name):
 @bp.alt_response(400, schema=ApiErrorSchema)
 @access.admin
 def audit_trail(args):
-    """Who did what and when (admins): sign-ins, accounts, tokens, categories, files, repairs, backups."""
+    """Read the audit trail (admins).
+
+    Who did what and when: sign-ins, accounts, tokens, categories, files, repairs, backups; newest first.
+    """
     filters = audit.Filters(args["user"], args["kind"], args["object"],
                             instant_or_400(args["since"]), instant_or_400(args["until"]))
     events, pages = audit.events(filters, args["page"])

@@ -24,7 +24,7 @@ from webapp.api.schemas import (
     UploadSchema,
 )
 from webapp.services.answers import categories, documents, finder, history
-from webapp.services.pipeline import storage, uploads
+from webapp.services.pipeline import quota, storage, uploads
 from webapp.workbook.intake import RefusedUpload
 
 
@@ -44,7 +44,10 @@ def category_or_404(name: str):
 @bp.alt_response(409, schema=ApiErrorSchema, description="Name already taken")
 @access.editor
 def create_category(fields):
-    """create_category(name, region, type)."""
+    """Create a category.
+
+    A category is a unique name with the region and type its workbooks describe; its total starts at 0.
+    """
     try:
         return categories.create_category(fields.get("name"), fields.get("region"), fields.get("type"))
     except categories.InvalidCategory as exc:
@@ -59,7 +62,10 @@ def create_category(fields):
 @bp.response(200, CategoryListSchema)
 @access.viewer
 def list_categories():
-    """List every category with its exact total."""
+    """List categories with their totals.
+
+    Every category you may see, with its exact running total as a string.
+    """
     return {"categories": categories.list_categories()}
 
 
@@ -70,7 +76,11 @@ def list_categories():
 @bp.alt_response(404, schema=ApiErrorSchema, description="No such category (as_of: it did not exist yet)")
 @access.viewer
 def get_category(args, name):
-    """Read one category (name matched case-insensitively); with `as_of`, its total as it stood then."""
+    """Get one category and its total.
+
+    The name is matched ignoring letter case. With `as_of`, the category as it stood then: its total and files
+    from the ledger; 404 if it did not exist yet.
+    """
     category = category_or_404(name)
     if args["as_of"] is None:
         return category
@@ -86,11 +96,16 @@ def get_category(args, name):
 @bp.alt_response(400, schema=ApiErrorSchema, description="Not a workbook")
 @bp.alt_response(404, schema=ApiErrorSchema, description="Unknown category")
 @bp.alt_response(409, schema=ApiErrorSchema, description="Same content already uploaded")
-@bp.alt_response(413, schema=ApiErrorSchema, description="Over the size limit")
+@bp.alt_response(413, schema=ApiErrorSchema, description="Over the size limit, or past the caller's storage quota")
+@bp.alt_response(429, schema=ApiErrorSchema, description="Past the caller's upload rate; see Retry-After",
+                 headers={"Retry-After": {"description": "Seconds until more files may be sent", "schema": {"type": "integer"}}})
 @bp.alt_response(503, schema=ApiErrorSchema, description="The file store is not answering; nothing was kept")
 @access.editor
 def upload_files(_files, name):
-    """upload_file(category, file): store and queue one or more workbooks."""
+    """Upload workbooks to a category.
+
+    Each file is stored and queued at once; its total is added when the worker has read it.
+    """
     category = category_or_404(name)
     incoming = [uploads.IncomingFile.from_part(f) for f in request.files.getlist("file")]
     try:
@@ -99,6 +114,10 @@ def upload_files(_files, name):
         abort(400, message=str(exc))
     except uploads.DuplicateUpload as exc:
         abort(409, message=str(exc))
+    except quota.OverQuota as exc:
+        abort(413, message=str(exc))
+    except quota.TooManyUploads as exc:
+        abort(429, message=str(exc), headers={"Retry-After": str(exc.retry_after)})
     except storage.StorageUnavailable:
         abort(503, message=uploads.STORAGE_DOWN)
     return accepted
@@ -109,7 +128,10 @@ def upload_files(_files, name):
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
 def list_documents(name):
-    """List a category's files with their live status."""
+    """List a category's files.
+
+    Each file with its status (queued, processing, done, failed) and total, and how many are still pending.
+    """
     category = category_or_404(name)
     docs = documents.list_documents(category)
     pending = sum(d.status in categories.PENDING for d in docs)
@@ -121,7 +143,10 @@ def list_documents(name):
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
 def get_document(document_id):
-    """Read one file's status and exact total (null until done)."""
+    """Get one file's status and total.
+
+    The total is null until the file is done; a failed file says why and what kind of failure it was.
+    """
     document = documents.get_document(document_id)
     if document is None:
         abort(404, message=f"There is no file #{document_id}.")
@@ -135,8 +160,11 @@ def get_document(document_id):
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
 def sum_type(args, type):
-    """sum_type(type): exact sum of all numbers in all files of categories of that type; with `as_of`, as it stood
-    then (from the ledger)."""
+    """Total of every file of one type.
+
+    The exact sum of all numbers in all files of the categories of that type (sum_type). With `as_of`, the sum
+    as it stood then, from the ledger (`pending` is 0).
+    """
     if args["as_of"] is None:
         group = categories.sum_type(type)
     else:
@@ -163,7 +191,10 @@ def instant_or_400(value: str | None):
 @bp.alt_response(503, schema=ApiErrorSchema, description="Search is unavailable")
 @access.viewer
 def find_regions(args):
-    """find_regions(term): regions with at least one file containing the term."""
+    """Find the regions with a file containing a word.
+
+    Every region with at least one processed file containing the term, and how many files (find_regions).
+    """
     try:
         matches = finder.find_regions(args["term"])
     except finder.BlankQuery as exc:
@@ -181,7 +212,10 @@ def find_regions(args):
 @bp.alt_response(503, schema=ApiErrorSchema, description="Search is unavailable")
 @access.viewer
 def search_files(args):
-    """Search file contents; highlights are escaped HTML where only <mark> is markup."""
+    """Search inside the files.
+
+    Files whose contents match, with highlights: escaped HTML where only <mark> is markup.
+    """
     filters = finder.Filters(args["type"], args["region"], args["category"])
     try:
         return finder.search_documents(args["q"], filters, args["page"])

@@ -1,10 +1,14 @@
 """Marshmallow schemas: the API's contract, also the source of its OpenAPI document."""
 
 from flask import url_for
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 
-from webapp.models import DocumentStatus
+from webapp import names
+from webapp.errors import ApiErrorSchema  # noqa: F401 - the routes name their error responses from here
+from webapp.models import DocumentStatus, FailureKind
+from webapp.models.category import NAME_MAX, REGION_MAX, TYPE_MAX
 from webapp.pagination import MAX_PAGE
+from webapp.services.answers import finder
 from webapp.workbook.numbers import display_number
 
 
@@ -12,12 +16,22 @@ def _exact(value) -> str | None:
     return None if value is None else display_number(value)
 
 
+def _name_field(label: str, limit: int, example: str, also_refused: str = "") -> fields.String:
+    """A name the categories service accepts, documented as it checks it (trimmed; it gives the plain reasons)."""
+    return fields.String(
+        required=True, error_messages={"required": f"{label} is required."},
+        metadata={"example": example, "pattern": names.pattern(limit, also_refused),
+                  "description": f"At most {limit} characters besides spaces around them; not “.” or “..”; no control, "
+                                 "invisible or direction characters" + (f"; no “{also_refused}”" if also_refused else "")},
+    )
+
+
 class CategoryInSchema(Schema):
     """Fields a new category needs (rules are checked by the categories service)."""
 
-    name = fields.String(metadata={"example": "asian_phones"})
-    region = fields.String(metadata={"example": "Asia"})
-    type = fields.String(metadata={"example": "phones"})
+    name = _name_field("Name", NAME_MAX, "asian_phones", also_refused="/")
+    region = _name_field("Region", REGION_MAX, "Asia")
+    type = _name_field("Type", TYPE_MAX, "phones", also_refused="/")
 
 
 class CategorySchema(Schema):
@@ -53,6 +67,12 @@ class DocumentSchema(Schema):
     status = fields.String(metadata={"enum": [status.value for status in DocumentStatus]})
     total = fields.Function(lambda d: _exact(d.total), metadata={"type": "string", "nullable": True})
     error = fields.String(allow_none=True)
+    failure_kind = fields.String(
+        allow_none=True,
+        metadata={"enum": [kind.value for kind in FailureKind] + [None], "description":
+                  "why a failed file failed: file, missing and memory fail the same way again; timeout and crash "
+                  "may succeed on retry; null when not failed (or failed before kinds were recorded)"},
+    )
     searchable = fields.Boolean()
     url = fields.Function(lambda d: url_for("main.document", document_id=d.id))
     reader = fields.Function(
@@ -64,6 +84,7 @@ class DocumentSchema(Schema):
         metadata={"type": "object", "nullable": True,
                   "description": "formula cells the writer never computed: how many, computed by the app, counting nothing"},
     )
+    uploaded_at = fields.DateTime(attribute="created_at", metadata={"description": "When the file was uploaded"})
     uploaded_by = fields.Function(lambda d: d.uploaded_by.username if d.uploaded_by else None,
                                   metadata={"type": "string", "nullable": True, "description": "Username; null if unknown"})
 
@@ -102,9 +123,14 @@ class DocumentListSchema(Schema):
 
 
 class UploadSchema(Schema):
-    """One or more workbooks, each in a part named `file`."""
+    """One or more workbooks, each in a part named `file` (at most MAX_FILES_PER_UPLOAD, 100 unless configured)."""
 
-    file = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}))
+    file = fields.List(fields.Raw(metadata={"type": "string", "format": "binary"}), required=True, metadata={"minItems": 1})
+
+    @pre_load
+    def _refused_after_the_category(self, data, **kwargs):
+        """Leave a missing `file` to the upload's own refusal, so an unknown category is a 404 first."""
+        return data if "file" in data else {"file": []}
 
 
 class TypeSumSchema(Schema):
@@ -116,10 +142,14 @@ class TypeSumSchema(Schema):
     pending = fields.Integer(metadata={"description": "Files still queued or processing"})
 
 
+# A search needs a word: text that is not only spaces.
+_WORDS = {"pattern": r"\S", "example": "widget"}
+
+
 class RegionsQuerySchema(Schema):
     """find_regions' term."""
 
-    term = fields.String(load_default="")
+    term = fields.String(required=True, error_messages={"required": finder.BLANK_QUERY}, metadata=_WORDS)
 
 
 class RegionsSchema(Schema):
@@ -137,7 +167,7 @@ class RegionsSchema(Schema):
 class SearchQuerySchema(Schema):
     """A search and its filters."""
 
-    q = fields.String(load_default="")
+    q = fields.String(required=True, error_messages={"required": finder.BLANK_QUERY}, metadata=_WORDS)
     type = fields.String(load_default="")
     region = fields.String(load_default="")
     category = fields.String(load_default="")
@@ -172,8 +202,3 @@ class SearchPageSchema(Schema):
     page = fields.Integer()
     hits = fields.List(fields.Nested(HitSchema), attribute="results")
 
-
-class ApiErrorSchema(Schema):
-    """A plain-language reason."""
-
-    error = fields.String()

@@ -11,7 +11,7 @@ group = AppGroup("totals", help="Running total commands.")
 @group.command("check")
 def check() -> None:
     """Compare every category's total with its counted documents and with its ledger; exit 1 on a difference."""
-    found = reconcile.differences()
+    found = reconcile.check_and_record()
     for difference in found:
         click.echo(difference.describe())
     unbalanced = reconcile.ledger_differences()

@@ -2,12 +2,17 @@
 
 from flask import Blueprint
 
-from webapp import names
+from webapp import names, number_format
 from webapp.models import DocumentStatus
+from webapp.services.answers import failures
 
 bp = Blueprint("main", __name__)
 # Templates compare statuses by name, not by spelling them out.
 bp.add_app_template_global(DocumentStatus, "DocumentStatus")
+# Totals on pages: grouped and exact (webapp/number_format.py); `exact` is the plain value, for copying.
+bp.add_app_template_filter(number_format.grouped, "grouped")
+# What failed and whether Retry can help (only then do pages offer it).
+bp.add_app_template_global(failures.explain, "failure_of")
 
 
 @bp.record_once

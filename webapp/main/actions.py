@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from webapp import number_format
 from webapp.accounts import access
 from webapp.accounts.identity import visitor
 from webapp.accounts.redirects import back_to_referrer
@@ -10,7 +11,6 @@ from webapp.main.forms import ActionForm
 from webapp.main.lookups import category_or_404, document_or_404
 from webapp.services.answers import documents
 from webapp.services.pipeline import removal, resubmit
-from webapp.workbook.numbers import display_number
 
 
 def _require_token() -> None:
@@ -78,7 +78,7 @@ def delete_document(document_id):
         flash(f"Deleted “{deleted.filename}”. It had not been counted, so the total is unchanged.", "success")
     else:
         flash(
-            f"Deleted “{deleted.filename}”; {display_number(deleted.subtracted)} was taken off the total of "
+            f"Deleted “{deleted.filename}”; {number_format.grouped(deleted.subtracted)} was taken off the total of "
             f"“{deleted.category}”.",
             "success",
         )

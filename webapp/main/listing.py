@@ -16,8 +16,6 @@ from webapp.accounts.identity import visitor
 
 # Rows and bars kept per process; past this the cache starts again (a few MB at most).
 MAX_ROWS = 20_000
-# Height of one bar in the charts, in SVG units.
-BAR_HEIGHT = 46
 _rendered: dict[tuple, Markup] = {}
 
 
@@ -32,8 +30,7 @@ def chart_bars(key: str, bars) -> Markup:
     """Return the SVG bars of one chart (`type` or `region`)."""
     return _joined(
         "main/_bar_chart.html", "bar",
-        (((key, b.key, b.total, b.pending, b.share, b.negative, n), (key, b, n * BAR_HEIGHT, BAR_HEIGHT))
-         for n, b in enumerate(bars)),
+        (((key, b.key, b.total, b.pending, b.share, b.negative), (key, b)) for b in bars),
     )
 
 

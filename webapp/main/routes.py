@@ -10,14 +10,14 @@ from markupsafe import Markup
 from webapp import names
 from webapp.accounts import access, scope
 from webapp.accounts.identity import visitor
-from webapp.main import bp, listing, originals
+from webapp.main import bp, explaining, listing, originals
 from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
 from webapp.models import DocumentStatus
 from webapp.pagination import Pages, page_count
-from webapp.services.answers import categories, documents, health, snapshot_cache
+from webapp.services.answers import categories, documents, file_list, health, snapshot_cache
 from webapp.services.answers import dashboard as figures
-from webapp.services.pipeline import storage, uploads
+from webapp.services.pipeline import quota, storage, uploads
 from webapp.workbook.intake import ACCEPTED, RefusedUpload
 
 
@@ -118,16 +118,27 @@ def category(name):
 
 
 def _render_category(category, form: UploadForm, status: int = 200):
-    docs = documents.list_documents(category)
-    return render_template("main/category.html", category=category, documents=docs, form=form, accepted=ACCEPTED), status
+    query, errors = file_list.parse(request.args)
+    docs, count, pages = file_list.list_files(category, query)
+    page = render_template(
+        "main/category.html", category=category, documents=docs, count=count, pages=pages, query=query,
+        filter_errors=errors, formulas=file_list.formula_notes(category), form=form, accepted=ACCEPTED,
+        statuses=list(DocumentStatus), sorts=file_list.SORTS,
+        list_url=lambda **changes: url_for("main.category", name=category.name, **query.args(**changes)) + "#files-heading",
+        page_url=lambda n: url_for("main.category", name=category.name, **query.args(page=n)) + "#files-heading",
+        first=(pages.page - 1) * file_list.PER_PAGE + 1,
+    )
+    return page, 400 if errors and status == 200 else status
 
 
 @bp.route("/categories/<name>/rows")
 @access.viewer
 def category_rows(name):
-    """Return the rows of a category's file list, for the page to swap in as statuses change."""
+    """Return the rows of a category's file list as the page shows them (same filters, sort and page), to swap in."""
     category = category_or_404(name)
-    return render_template("main/_document_rows.html", documents=documents.list_documents(category))
+    query, _ = file_list.parse(request.args)
+    docs, _, _ = file_list.list_files(category, query)
+    return render_template("main/_document_rows.html", documents=docs, filtered=query.filtered)
 
 
 @bp.route("/categories/<name>/upload", methods=["POST"])
@@ -147,6 +158,12 @@ def upload(name):
     except uploads.DuplicateUpload as exc:
         form.file.errors.append(str(exc))
         return _render_category(category, form, 409)
+    except quota.OverQuota as exc:
+        form.file.errors.append(str(exc))
+        return _render_category(category, form, 413)
+    except quota.TooManyUploads as exc:
+        form.file.errors.append(str(exc))
+        return (*_render_category(category, form, 429), {"Retry-After": str(exc.retry_after)})
     except storage.StorageUnavailable:
         form.file.errors.append(uploads.STORAGE_DOWN)
         return _render_category(category, form, 503)
@@ -177,8 +194,9 @@ def _uploaded_message(accepted: uploads.Accepted) -> str:
 def document(document_id):
     """Show one file, its status and the explanation of its total."""
     doc = document_or_404(document_id)
-    original = originals.look(doc.sha256, with_preview=doc.status == DocumentStatus.DONE)
-    return render_template("main/document.html", document=doc, original=original, preview=original.preview)
+    view = explaining.document_view(doc, request.args)
+    return render_template("main/document.html", document=doc, original=originals.look(doc.sha256), view=view,
+                           preview=view.preview, cell_url=explaining.cell_url)
 
 
 @bp.route("/documents/<int:document_id>/download")

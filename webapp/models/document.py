@@ -22,6 +22,16 @@ class DocumentStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class FailureKind(enum.StrEnum):
+    """What stopped a failed document: pages offer Retry only for the kinds a retry can help."""
+
+    FILE = "file"  # the file cannot be read, or passes a limit: it fails the same way again
+    MISSING = "missing"  # the stored original is gone
+    MEMORY = "memory"  # reading it needs more memory than one file may use, or crashes the reader
+    TIMEOUT = "timeout"  # past the time limit for one file (a less busy worker may finish it)
+    CRASH = "crash"  # the worker was stopped from outside at every attempt
+
+
 class Document(db.Model):
     """An uploaded workbook; `counted_total` proves what it added to its category."""
 
@@ -29,6 +39,8 @@ class Document(db.Model):
     __table_args__ = (
         UniqueConstraint("category_id", "sha256", name="uq_documents_category_sha256"),
         CheckConstraint("status IN ('queued', 'processing', 'done', 'failed')", name="ck_documents_status"),
+        CheckConstraint("failure_kind IS NULL OR failure_kind IN ('file', 'missing', 'memory', 'timeout', 'crash')",
+                        name="ck_documents_failure_kind"),
         Index("ix_documents_category_status", "category_id", "status"),
         Index("ix_documents_tsv", "tsv", postgresql_using="gin"),
     )
@@ -40,6 +52,8 @@ class Document(db.Model):
     size: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), server_default=DocumentStatus.QUEUED.value)
     error: Mapped[str | None] = mapped_column(Text)
+    # A FailureKind while failed (migration 0012); NULL otherwise, and for failures recorded before kinds were.
+    failure_kind: Mapped[str | None] = mapped_column(String(16))
     total: Mapped[Decimal | None] = mapped_column(Numeric)
     text: Mapped[str | None] = mapped_column(Text)
     # Canonical forms of every number in the workbook, so `12.5` finds `12.50`.

@@ -51,7 +51,9 @@ def sign_in():
 @bp.errorhandler(429)
 def too_many_attempts(error):
     """Answer a throttled sign-in on the sign-in page itself, saying when to try again."""
-    return _render_sign_in(SignInForm(next=request.form.get("next", "")), throttle.MESSAGE, 429)
+    # formdata=None: the form must not read the body again here (a JSON body that does not parse would fail
+    # inside this handler, a 500); only `next` is kept, from the form fields.
+    return _render_sign_in(SignInForm(formdata=None, next=request.form.get("next", "")), throttle.MESSAGE, 429)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "IndexDifferences", "Location", "SearchHit", "SearchQuery", "SearchResults", "SearchUnavailable",
     "answers_from_postgres", "backend", "delete_document", "differences", "index_document", "index_document_quietly",
-    "matching_categories", "matching_groups", "rebuild", "search",
+    "describe", "matching_categories", "matching_groups", "rebuild", "search",
 ]
 
 
@@ -94,3 +94,11 @@ def rebuild(document_ids: list[int], progress: Progress) -> int:
 def differences() -> IndexDifferences:
     """Compare the search index with the done documents in PostgreSQL."""
     return backend().differences()
+
+
+def describe() -> dict[str, str]:
+    """Name the live backend and its version (the System page shows them); raise if it does not answer."""
+    live = backend()
+    if answers_from_postgres():
+        return {"backend": "postgresql", "version": "PostgreSQL full-text search"}
+    return {"backend": "elasticsearch", "version": live.version()}

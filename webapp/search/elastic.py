@@ -221,6 +221,11 @@ class ElasticSearch:
             checked=len(expected),
         )
 
+    def version(self) -> str:
+        """Return the server's version number (answering quickly, like a ping)."""
+        info = self.client.options(request_timeout=PING_TIMEOUT, max_retries=0).info()
+        return str(info["version"]["number"])
+
     def ping(self) -> bool:
         """Tell whether Elasticsearch answers."""
         # Health checks must answer quickly even when Elasticsearch hangs.

@@ -30,6 +30,10 @@ _FORMULA_WITH_PLACEHOLDER = re.compile(
     rb"(?:</(?:\w+:)?f>|<(?:\w+:)?f\b[^>]*/>)\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*0?\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
 )
 _CELL_END = re.compile(rb"</(?:\w+:)?c>")
+# A cell whose first child is a formula: `<c r="B7" s="1"><f>SUM(B2:B6)</f><v>40</v></c>`.
+# The search starts at the literal ` r="`, which the regex engine skips to quickly; a row's `r` is never followed
+# by a formula.
+_FORMULA_CELL = re.compile(rb" r=\"([A-Z]{1,3}[0-9]{1,7})\"[^>]*>\s*<(?:\w+:)?f\b")
 
 
 class UnsafeArchive(Exception):
@@ -171,22 +175,37 @@ def count_cells(path: Path, parts: list[str], stop_after: int) -> int:
     return found
 
 
+@dataclass
+class FormulaScan:
+    """One worksheet's formulas: how many carry no computed value, how many there are, the first cells holding one."""
+
+    without_value: int = 0
+    total: int = 0
+    cells: list[str] = field(default_factory=list)
+
+
 def count_formulas_without_value(path: Path, parts: list[str], full_calc_on_load: bool = False) -> list[int]:
-    """Count, per worksheet part, formula cells that carry no computed value (streamed, bounded memory).
+    """Count, per worksheet part, formula cells that carry no computed value (streamed, bounded memory)."""
+    return [scan.without_value for scan in scan_formulas(path, parts, full_calc_on_load)]
+
+
+def scan_formulas(path: Path, parts: list[str], full_calc_on_load: bool = False, listed: int = 0) -> list[FormulaScan]:
+    """Scan each worksheet part once (streamed): formulas without a computed value, and with listed > 0, where
+    the formulas are (their count and the first `listed` cells).
 
     With full_calc_on_load, a saved 0 counts as no value: writers that ask for recalculation store it in
     place of results they never computed.
     """
-    counts = []
+    scans = []
     with zipfile.ZipFile(path) as archive:
         names = set(archive.namelist())
         for part in parts:
-            counts.append(_count_in_part(archive, part, full_calc_on_load) if part in names else 0)
-    return counts
+            scans.append(_scan_part(archive, part, full_calc_on_load, listed) if part in names else FormulaScan())
+    return scans
 
 
-def _count_in_part(archive: zipfile.ZipFile, part: str, placeholders: bool) -> int:
-    found = 0
+def _scan_part(archive: zipfile.ZipFile, part: str, placeholders: bool, listed: int) -> FormulaScan:
+    scan = FormulaScan()
     carry = b""
     prefixed = None
     with archive.open(part) as stream:
@@ -197,9 +216,22 @@ def _count_in_part(archive: zipfile.ZipFile, part: str, placeholders: bool) -> i
             # Cut after the last complete cell so no formula straddles two chunks.
             cut = chunk.rfind(b"</c>")
             cut = cut + 4 if cut >= 0 else max(len(chunk) - 4096, 0)
-            found += _count_chunk(chunk[:cut], prefixed, placeholders)
+            _scan_chunk(scan, chunk[:cut], prefixed, placeholders, listed)
             carry = chunk[cut:]
-    return found + _count_chunk(carry, bool(prefixed), placeholders)
+    _scan_chunk(scan, carry, bool(prefixed), placeholders, listed)
+    return scan
+
+
+def _scan_chunk(scan: FormulaScan, chunk: bytes, prefixed: bool, placeholders: bool, listed: int) -> None:
+    scan.without_value += _count_chunk(chunk, prefixed, placeholders)
+    if not listed or not (prefixed or b"<f" in chunk):
+        return
+    if len(scan.cells) < listed or prefixed:
+        found = _FORMULA_CELL.findall(chunk)
+        scan.total += len(found)
+        scan.cells += [ref.decode() for ref in found[: max(listed - len(scan.cells), 0)]]
+    else:  # enough cells listed: only count (inside sheet data, a tag `<f>`, `<f …>` or `<f/>` is a formula)
+        scan.total += chunk.count(b"<f>") + chunk.count(b"<f ") + chunk.count(b"<f/>")
 
 
 def _count_chunk(chunk: bytes, prefixed: bool, placeholders: bool) -> int:

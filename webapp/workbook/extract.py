@@ -2,20 +2,28 @@
 
 import gc
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from os import PathLike
 from pathlib import Path
 
 from webapp.workbook import calamine
-from webapp.workbook.archive import ArchiveFacts, UnsafeArchive, check_archive, count_cells, count_formulas_without_value
+from webapp.workbook.archive import ArchiveFacts, FormulaScan, UnsafeArchive, check_archive, count_cells, scan_formulas
+from webapp.workbook.cellref import column_index
 from webapp.workbook.csvfile import UnreadableCsv, read_csv
+from webapp.workbook.explain import MAX_LISTED
+from webapp.workbook.formula_cells import formula_results
 from webapp.workbook.limits import PASSWORD_PROTECTED, ExtractionError, Limits, too_many_cells, too_many_sheets
-from webapp.workbook.numbers import EXACT
+from webapp.workbook.numbers import EXACT, display_number
+from webapp.workbook.odsshown import shown_corners
 from webapp.workbook.odsxml import read_ods
+from webapp.workbook.preview import AS_WRITTEN, FORMATTED, RAW, Preview, build_preview
+from webapp.workbook.preview import MAX_SHEETS as PREVIEW_SHEETS
 from webapp.workbook.readers import Reader, SheetRows, TooManyCells, read_openpyxl, read_xlrd
-from webapp.workbook.sheets import SheetFacts, SheetText, read_sheet
+from webapp.workbook.sheets import CORNER_COLUMNS, SheetFacts, SheetText, read_sheet
 from webapp.workbook.sniff import NotAWorkbook, PasswordProtected, Sniffed, sniff
+from webapp.workbook.styles import corner_formats
+from webapp.workbook.written import WrittenNumber
 
 __all__ = ["Extraction", "ExtractionError", "Limits", "SheetFacts", "extract"]
 
@@ -30,6 +38,8 @@ SECOND_READERS = {
 # The smallest worksheet XML that holds a value (`<c><v>1</v></c>`): parts smaller than this many bytes per
 # allowed cell cannot pass the cell limit, so only larger ones are counted before parsing.
 MIN_CELL_BYTES = 15
+# Sheets whose cells are listed one by one (as many as the preview shows); further sheets give counts only.
+MAX_EXPLAINED_SHEETS = 10
 
 
 @dataclass
@@ -42,6 +52,8 @@ class Extraction:
     sheets: list[SheetFacts]
     kind: str = "xlsx"
     reader: str = FIRST_READER
+    cells: list[dict] = field(default_factory=list)
+    preview: Preview | None = None
 
     @property
     def skipped(self) -> int:
@@ -66,6 +78,20 @@ class Extraction:
             "cut_cells": sum(s.cut_cells for s in self.sheets),
         }
 
+    def explanation(self) -> dict:
+        """Return the cells behind the total, sheet by sheet (lists bounded, counts complete), for a JSON column."""
+        sheets = []
+        for index, (facts, cells) in enumerate(zip(self.sheets, self.cells, strict=True)):
+            listed = index < MAX_EXPLAINED_SHEETS
+            sheets.append({
+                "name": facts.name,
+                "numbers": {"count": facts.cells.get("number", 0), "sum": display_number(facts.numeric_sum)},
+                "text_sum": display_number(facts.text_sum),
+                "computed": facts.computed_cells,
+                **{kind: cells[kind] if listed else {"count": cells[kind]["count"], "cells": []} for kind in cells},
+            })
+        return {"sheets": sheets, "listed_per_kind": MAX_LISTED, "listed_sheets": MAX_EXPLAINED_SHEETS}
+
 
 def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
     """Read every sheet of the workbook at `path`; raise ExtractionError when it cannot or may not be read."""
@@ -74,7 +100,8 @@ def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
     try:
         sniffed = sniff(path)
         if sniffed.kind == "csv":
-            return _assemble([read_csv(path, sniffed, limits.max_cells)], sniffed, CSV_READER)
+            read = [read_csv(path, sniffed, limits.max_cells)]
+            return _assemble(read, sniffed, CSV_READER, build_preview(read, AS_WRITTEN))
         facts = check_archive(path, sniffed.kind, limits.max_unzipped_bytes) if sniffed.is_zip else ArchiveFacts()
     except PasswordProtected as exc:
         raise ExtractionError(PASSWORD_PROTECTED) from exc
@@ -87,7 +114,7 @@ def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
     gc.disable()  # millions of short-lived cell values and no reference cycles: collections only cost time
     try:
         read, reader = _read_workbook(path, sniffed, facts, limits)
-        return _assemble(read, sniffed, reader)
+        return _assemble(read, sniffed, reader, _preview(path, read, facts, sniffed.kind))
     finally:
         if enabled:
             gc.enable()
@@ -114,18 +141,46 @@ def _read_workbook(path: Path, sniffed: Sniffed, facts: ArchiveFacts, limits: Li
     try:
         parts = [s.path for s in facts.sheets]
         # The formula scan runs beside the parsing; its answer is only needed at the end.
-        formulas = pool.submit(count_formulas_without_value, path, parts, facts.full_calc_on_load) if parts else None
+        formulas = pool.submit(scan_formulas, path, parts, facts.full_calc_on_load, MAX_LISTED) if parts else None
         try:
             read, reader = calamine.read_sheets(pool, path, sniffed.kind, limits), FIRST_READER
         except calamine.Refused as refused:
             second = SECOND_READERS[sniffed.kind]
             read, reader = [_as_text(sheet) for sheet in _second_read(second, path, limits, str(refused))], second.name
-        counts = dict(zip([s.name for s in facts.sheets], formulas.result(), strict=True)) if formulas else {}
+        scans = dict(zip([s.name for s in facts.sheets], formulas.result(), strict=True)) if formulas else {}
+        counts = {name: scan.without_value for name, scan in scans.items()}
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     if any(counts.values()):
         read = _recalculated(path, sniffed, facts, counts, reader, limits)
+    _list_formulas(read, scans)
     return read, reader
+
+
+def _list_formulas(read: list[SheetText], scans: dict[str, FormulaScan]) -> None:
+    """Add each sheet's formula cells to its explanation, with the result saved (or computed by the app)."""
+    for sheet in read:
+        scan = scans.get(sheet.facts.name, FormulaScan())
+        listed = formula_results(sheet.text, sheet.facts.origin, scan.cells)
+        computed = {c["cell"]: c["value"] for c in sheet.facts.computed_cells}
+        for entry in listed:
+            if entry["cell"] in computed:
+                entry.update(value=computed[entry["cell"]], computed=True)
+        sheet.cells["formulas"] = {"count": scan.total, "cells": listed}
+        _show_computed(sheet, computed)
+
+
+def _show_computed(sheet: SheetText, computed: dict[str, str]) -> None:
+    """Put the values the app computed into the preview's corner, in place of the placeholders the file saved."""
+    first_row, first_column = sheet.facts.origin
+    for ref, value in computed.items():
+        letters = ref.rstrip("0123456789")
+        row, column = int(ref[len(letters):]) - 1 - first_row, column_index(letters) - first_column
+        if 0 <= row < len(sheet.corner) and 0 <= column < len(sheet.corner[row]):
+            try:
+                sheet.corner[row][column] = WrittenNumber(value, Decimal(value))
+            except ArithmeticError:  # an error value such as #DIV/0!, shown as text
+                sheet.corner[row][column] = value
 
 
 def _second_read(second: Reader, path: Path, limits: Limits, refusal: str) -> list[SheetRows]:
@@ -163,11 +218,24 @@ def _recalculated(path: Path, sniffed: Sniffed, facts: ArchiveFacts, counts: dic
     return read
 
 
+def _preview(path: Path, read: list[SheetText], facts: ArchiveFacts, kind: str) -> Preview:
+    """Preview the sheets as read, as the file shows them where its formats (.xlsx) or shown text (.ods) can be read."""
+    corners = {s.facts.name: (*s.facts.origin, len(s.corner), CORNER_COLUMNS) for s in read[:PREVIEW_SHEETS]}
+    try:
+        if kind == "ods":
+            return build_preview(read, FORMATTED, texts=shown_corners(path, corners))
+        if facts.sheets:
+            return build_preview(read, FORMATTED, corner_formats(path, facts.sheets, corners))
+    except Exception:  # noqa: BLE001 - the total never depends on the preview: any trouble reading formats shows raw values
+        pass
+    return build_preview(read, RAW)  # .xls, whose formats are not read, or a file whose formats could not be
+
+
 def _as_text(sheet: SheetRows) -> SheetText:
     return read_sheet(sheet.name, sheet.rows, sheet.origin)
 
 
-def _assemble(read: list[SheetText], sniffed: Sniffed, reader: str) -> Extraction:
+def _assemble(read: list[SheetText], sniffed: Sniffed, reader: str, preview: Preview) -> Extraction:
     """Join the sheets' text (a line with the sheet name, then its rows) and add up their sums."""
     blocks = []
     numbers: set[str] = set()
@@ -180,7 +248,8 @@ def _assemble(read: list[SheetText], sniffed: Sniffed, reader: str) -> Extractio
     with localcontext(EXACT):
         total = sum((s.facts.numeric_sum + s.facts.text_sum for s in read), Decimal(0))
     facts = [s.facts for s in read]
-    return Extraction("\n".join(blocks), total, " ".join(sorted(numbers)), facts, sniffed.kind, reader)
+    cells = [s.cells for s in read]
+    return Extraction("\n".join(blocks), total, " ".join(sorted(numbers)), facts, sniffed.kind, reader, cells, preview)
 
 
 def _one_line(name: str) -> str:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from itertools import chain, compress, repeat
 
+from webapp.workbook.explain import explain_cells
 from webapp.workbook.numbers import EXACT, display_number, exact_sum, find_numbers, plain_number, too_long, written_numbers
 from webapp.workbook.written import WrittenDate, WrittenNumber, duration_text, written_cells
 
@@ -77,13 +78,23 @@ class SheetFacts:
         }
 
 
+# The corner of each sheet kept for its preview.
+CORNER_ROWS = 20
+CORNER_COLUMNS = 15
+
+
 @dataclass
 class SheetText:
-    """One sheet read: its facts, its grid text, and canonical forms of numbers its text writes otherwise."""
+    """One sheet read: its facts, its grid text, canonical forms of numbers its text writes otherwise, the cells
+    behind its total (explain.py) and its top-left corner as read, for the preview."""
 
     facts: SheetFacts
     text: str
     numbers: set[str]
+    cells: dict = field(default_factory=dict)
+    corner: list[list[object]] = field(default_factory=list)
+    more_rows: bool = False
+    more_columns: bool = False
 
 
 def read_sheet(name: str, rows: list[list[object]], origin: tuple[int, int] = (0, 0)) -> SheetText:
@@ -91,6 +102,9 @@ def read_sheet(name: str, rows: list[list[object]], origin: tuple[int, int] = (0
     facts = SheetFacts(name=name, origin=origin)
     flat, kinds, strings, distinct = _cells(rows)
     written = written_cells(distinct)
+    original = rows, flat, kinds, distinct
+    corner = [row[:CORNER_COLUMNS] for row in rows[:CORNER_ROWS]]
+    wide = max(map(len, rows), default=0) > CORNER_COLUMNS
     if written:  # text cells that hold only a date, a percentage, an amount: they count as that value
         rows = [[written.get(value, value) if type(value) is str else value for value in row] for row in rows]
         flat, kinds, strings, distinct = _cells(rows)
@@ -101,7 +115,8 @@ def read_sheet(name: str, rows: list[list[object]], origin: tuple[int, int] = (0
         if text is None:
             text = _plain_text(facts, rows, numbers)
     facts.cells["text"] = len(strings) - distinct[""]
-    return SheetText(facts, text, numbers)
+    cells = explain_cells(original[0], origin, *original[1:], written, facts.cells)
+    return SheetText(facts, text, numbers, cells, corner, len(rows) > CORNER_ROWS, wide)
 
 
 def _cells(rows: list[list[object]]) -> tuple[list, set[type], list[str], Counter]:

@@ -1,9 +1,10 @@
 """Create categories and read their exact totals (by category, type and region)."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Row, func, select, text
+from sqlalchemy import Row, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from webapp import names
@@ -199,3 +200,32 @@ def _type_total(type: str) -> Group | None:
 def sum_type(type: str) -> Group | None:
     """Return the exact sum of all counted files in categories of this type, or None if no category has it."""
     return snapshot_cache.cached(("sum_type", names.key(type)), lambda: _type_total(type))
+
+
+# Rows an export reads at a time: a dashboard of any size streams in this much memory.
+STREAM_ROWS = 500
+
+
+def each_category(type: str = "", region: str = "") -> Iterator[Row]:
+    """Yield visible categories by name as the dashboard lists them (of a type and/or region), with files pending.
+
+    Rows: name, region, type, region_key, type_key, documents, pending, total. Read STREAM_ROWS at a time, each
+    batch a query of its own after the last name seen: a CSV is sent after its view returned (and its database
+    session ended), so no cursor or transaction may outlive a batch.
+    """
+    waiting = (select(Document.category_id, func.count().label("files")).where(Document.status.in_(PENDING))
+               .group_by(Document.category_id).subquery())
+    query = _of_type_and_region(
+        select(Category.name, Category.region, Category.type, Category.region_key, Category.type_key,
+               Category.documents, func.coalesce(waiting.c.files, 0), Category.total, Category.name_key, Category.id)
+        .outerjoin(waiting, waiting.c.category_id == Category.id),
+        type, region,
+    ).order_by(Category.name_key, Category.id).limit(STREAM_ROWS)
+    after = None
+    while True:
+        batch = db.session.execute(query if after is None else query.where(tuple_(Category.name_key, Category.id) > after)).all()
+        for row in batch:
+            yield row[:8]
+        if len(batch) < STREAM_ROWS:
+            return
+        after = tuple_(*batch[-1][8:])

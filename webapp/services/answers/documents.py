@@ -2,13 +2,14 @@
 the name a download gets."""
 
 import re
+from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import joinedload
 
 from webapp.accounts import scope
 from webapp.extensions import db
-from webapp.models import Category, Document
+from webapp.models import Category, Document, User
 
 
 def get_document(document_id: int) -> Document | None:
@@ -41,3 +42,33 @@ def download_name(filename: str) -> str:
     """
     safe = _UNSAFE_IN_NAME.sub("_", filename).strip(" .")
     return safe or "workbook"
+
+
+# Files an export reads at a time.
+STREAM_ROWS = 500
+
+
+def each_document(category: Category) -> Iterator[Row]:
+    """Return a category's files newest first, as its page lists them: filename, status, uploaded at, by, total, error.
+
+    Read STREAM_ROWS at a time, each batch a query of its own (a CSV outlives its view's database session).
+    """
+    scope.current().require(category.region)
+    return _each_document(category.id)
+
+
+def _each_document(category_id: int) -> Iterator[Row]:
+    query = (
+        select(Document.filename, Document.status, Document.created_at, User.username, Document.total, Document.error,
+               Document.id)
+        .outerjoin(User, User.id == Document.uploaded_by_id)
+        .where(Document.category_id == category_id).order_by(Document.id.desc()).limit(STREAM_ROWS)
+    )
+    before = None
+    while True:
+        batch = db.session.execute(query if before is None else query.where(Document.id < before)).all()
+        for row in batch:
+            yield row[:6]
+        if len(batch) < STREAM_ROWS:
+            return
+        before = batch[-1][6]

@@ -1,6 +1,7 @@
 """Answer searches and find_regions: the index gives ids, PostgreSQL gives rows and regions."""
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask import current_app
@@ -17,6 +18,9 @@ MAX_QUERY_CHARS = 500
 # find_regions counts at most this many files per region and shows "100+" past it: the answer is
 # which regions have the term, and exact counts of a word found everywhere cost a scan of everything.
 REGION_COUNT_CAP = 100
+
+
+BLANK_QUERY = "Please type a word to search for."
 
 
 class BlankQuery(Exception):
@@ -96,7 +100,7 @@ def clean_query(raw: str | None) -> str:
     """Return the query trimmed to a sane length, or raise BlankQuery."""
     query = (raw or "").strip()[:MAX_QUERY_CHARS]
     if not query:
-        raise BlankQuery("Please type a word to search for.")
+        raise BlankQuery(BLANK_QUERY)
     return query
 
 
@@ -174,3 +178,30 @@ def _find_regions(term: str) -> list[RegionMatch]:
         RegionMatch(region, min(files[region], REGION_COUNT_CAP), files[region] > REGION_COUNT_CAP)
         for region in sorted(files, key=names.key)
     ]
+
+
+# An export reads its hits this many at a time (each read loads the text its locations are cut from).
+EXPORT_PAGE = 50
+# However wide a backend's window, an export stops here (the Elasticsearch window is 10,000 too).
+MAX_EXPORT_HITS = 10_000
+
+
+def each_result(raw: str | None, filters: Filters) -> Iterator[Result]:
+    """Return an iterator over every hit of a search up to the search's cap, best first, as its pages list them.
+
+    Not cached: an export reads each hit once. A file is yielded once even if the ranking shifts between reads.
+    Raises BlankQuery at once, before any hit is read.
+    """
+    return _each_result(clean_query(raw), filters)
+
+
+def _each_result(query: str, filters: Filters) -> Iterator[Result]:
+    seen: set[int] = set()
+    for page in range(1, MAX_EXPORT_HITS // EXPORT_PAGE + 1):
+        found = _search(query, filters, page, EXPORT_PAGE)
+        for result in found.results:
+            if result.document.id not in seen:
+                seen.add(result.document.id)
+                yield result
+        if not found.results or page * EXPORT_PAGE >= found.total:
+            return

@@ -7,10 +7,10 @@ import time
 from flask import current_app
 from sqlalchemy import text
 
-from webapp import search
+from webapp import logs, metrics, search
 from webapp.extensions import db
-from webapp.models import ChangeKind
-from webapp.services.pipeline import faults, ledger, storage
+from webapp.models import ChangeKind, FailureKind
+from webapp.services.pipeline import details, faults, ledger, storage
 from webapp.workbook.extract import Extraction, ExtractionError, Limits, extract
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ _CLAIM = text("""
        SET status = 'processing', attempts = attempts + 1, updated_at = now(),
            lease_until = now() + make_interval(secs => :lease)
      WHERE id = :id AND status IN ('queued', 'processing') AND counted_at IS NULL
- RETURNING sha256, attempts
+ RETURNING sha256, attempts, (SELECT name FROM categories c WHERE c.id = documents.category_id) AS category
 """)
 
 # A file that kills its worker every time (memory, crash) must end as failed, not loop forever.
@@ -42,7 +42,7 @@ _EXTRACTED = "total = :total, text = :text, numbers = :numbers, breakdown = CAST
 _MARK_COUNTED = text(f"""
     UPDATE documents
        SET status = 'done', {_EXTRACTED}, counted_total = :total, counted_at = now(),
-           error = NULL, lease_until = NULL, indexed_at = NULL, updated_at = now()
+           error = NULL, failure_kind = NULL, lease_until = NULL, indexed_at = NULL, updated_at = now()
      WHERE id = :id AND status = 'processing' AND counted_at IS NULL
  RETURNING category_id, filename, uploaded_by_id
 """)
@@ -55,7 +55,7 @@ _RELEASE = text("""
 
 _MARK_FAILED = text("""
     UPDATE documents
-       SET status = 'failed', error = :error, lease_until = NULL, updated_at = now()
+       SET status = 'failed', error = :error, failure_kind = :kind, lease_until = NULL, updated_at = now()
      WHERE id = :id AND counted_at IS NULL AND status IN ('queued', 'processing')
 """)
 
@@ -78,7 +78,7 @@ _REPLACE_COUNTED = text(f"""{_COUNTED_ROW}
 # A reprocessed file that can no longer be read stops counting: failed files add nothing.
 _WITHDRAW_COUNTED = text(f"""{_COUNTED_ROW}
     UPDATE documents d
-       SET status = 'failed', error = :error, total = NULL, counted_total = NULL, counted_at = NULL,
+       SET status = 'failed', error = :error, failure_kind = :kind, total = NULL, counted_total = NULL, counted_at = NULL,
            indexed_at = NULL, updated_at = now()
       FROM old
      WHERE d.id = old.id
@@ -91,6 +91,7 @@ _SHA256 = text("SELECT sha256 FROM documents WHERE id = :id AND status = 'done' 
 def process_document(document_id: int) -> str:
     """Extract, count and index one document; return what happened (done, failed, indexed or skipped)."""
     started = time.monotonic()
+    logs.bind(document_id=document_id)
     claimed = _claim(document_id)
     if claimed is None:
         # Already counted (or gone): a run cut short after its commit may still owe the index.
@@ -100,7 +101,7 @@ def process_document(document_id: int) -> str:
     sha256, attempts = claimed
     faults.point("after_claim")
     if attempts > MAX_ATTEMPTS:
-        mark_failed(document_id, GAVE_UP)
+        mark_failed(document_id, GAVE_UP, FailureKind.CRASH)
         return "failed"
     extraction = _extract_or_fail(document_id, sha256)
     if extraction is None:
@@ -119,7 +120,10 @@ def _claim(document_id: int) -> tuple[str, int] | None:
     lease = current_app.config["PROCESSING_LEASE_SECONDS"]
     row = db.session.execute(_CLAIM, {"id": document_id, "lease": lease}).first()
     db.session.commit()
-    return None if row is None else (row.sha256, row.attempts)
+    if row is None:
+        return None
+    logs.bind(category=row.category)
+    return row.sha256, row.attempts
 
 
 def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
@@ -131,9 +135,9 @@ def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
     try:
         return _extract_stored(sha256)
     except ExtractionError as exc:
-        mark_failed(document_id, str(exc))
+        mark_failed(document_id, str(exc), FailureKind.FILE)
     except (storage.ObjectMissing, FileNotFoundError):
-        mark_failed(document_id, MISSING_FILE)
+        mark_failed(document_id, MISSING_FILE, FailureKind.MISSING)
     except storage.StorageUnavailable as exc:
         _release(document_id)
         log.warning("job=process_document document=%s state=deferred reason=%r", document_id, str(exc))
@@ -143,8 +147,12 @@ def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
 
 def _extract_stored(sha256: str) -> Extraction:
     """Fetch the stored file into a temporary file (removed whatever happens) and extract it."""
+    started = time.monotonic()
     with storage.fetched(sha256) as path:
-        return extract(path, _limits())
+        extraction = extract(path, _limits())
+    cells = sum(sum(sheet.cells.values()) for sheet in extraction.sheets)
+    metrics.extracted(extraction.kind, time.monotonic() - started, cells)
+    return extraction
 
 
 def _release(document_id: int) -> None:
@@ -178,16 +186,18 @@ def count(document_id: int, extraction: Extraction) -> bool:
         return False
     ledger.change(row.category_id, ChangeKind.COUNTED, extraction.total, files=1,
                   source=ledger.Source(document_id, row.filename), by=row.uploaded_by_id)
+    details.store(document_id, extraction)
     db.session.commit()
     return True
 
 
-def mark_failed(document_id: int, reason: str) -> None:
-    """Record why a document could not be processed; a counted document is never touched."""
+def mark_failed(document_id: int, reason: str, kind: FailureKind) -> None:
+    """Record why a document could not be processed, and the kind of failure; a counted document is never touched."""
     db.session.rollback()
-    db.session.execute(_MARK_FAILED, {"id": document_id, "error": reason})
+    db.session.execute(_MARK_FAILED, {"id": document_id, "error": reason, "kind": kind.value})
     db.session.commit()
-    log.info("job=process_document document=%s state=failed reason=%r", document_id, reason)
+    log.info("job=process_document document=%s state=failed kind=%s reason=%r", document_id, kind.value, reason,
+             extra={"outcome": "failed"})
 
 
 def reprocess_document(document_id: int, by: int | None = None) -> str:
@@ -203,9 +213,9 @@ def reprocess_document(document_id: int, by: int | None = None) -> str:
     try:
         extraction = _extract_stored(sha256)  # StorageUnavailable: RQ retries, the counted total stays
     except ExtractionError as exc:
-        return _withdraw(document_id, str(exc), by)
+        return _withdraw(document_id, str(exc), FailureKind.FILE, by)
     except (storage.ObjectMissing, FileNotFoundError):
-        return _withdraw(document_id, MISSING_FILE, by)
+        return _withdraw(document_id, MISSING_FILE, FailureKind.MISSING, by)
     faults.point("before_replace")
     row = db.session.execute(_REPLACE_COUNTED, _fields(document_id, extraction)).first()
     if row is None:  # deleted or withdrawn meanwhile
@@ -214,6 +224,7 @@ def reprocess_document(document_id: int, by: int | None = None) -> str:
     # One row with the difference: the total moves once, by new − old.
     ledger.change(row.category_id, ChangeKind.REPROCESSED, extraction.total - row.old_total,
                   source=ledger.Source(document_id, row.filename), by=by)
+    details.store(document_id, extraction)
     db.session.commit()
     _index(document_id)
     log.info(
@@ -223,13 +234,14 @@ def reprocess_document(document_id: int, by: int | None = None) -> str:
     return "replaced"
 
 
-def _withdraw(document_id: int, reason: str, by: int | None) -> str:
-    row = db.session.execute(_WITHDRAW_COUNTED, {"id": document_id, "error": reason}).first()
+def _withdraw(document_id: int, reason: str, kind: FailureKind, by: int | None) -> str:
+    row = db.session.execute(_WITHDRAW_COUNTED, {"id": document_id, "error": reason, "kind": kind.value}).first()
     if row is None:
         db.session.rollback()
         return "skipped"
     ledger.change(row.category_id, ChangeKind.WITHDRAWN, -row.old_total, files=-1,
                   source=ledger.Source(document_id, row.filename), by=by)
+    details.drop(document_id)
     db.session.commit()
     _unindex(document_id)
     log.info("job=reprocess_document document=%s state=failed withdrawn=%s reason=%r", document_id, row.old_total, reason)
@@ -262,6 +274,6 @@ def _unindex(document_id: int) -> None:
 
 
 def _log(document_id: int, state: str, started: float) -> None:
-    log.info(
-        "job=process_document document=%s state=%s seconds=%.2f", document_id, state, time.monotonic() - started
-    )
+    seconds = time.monotonic() - started
+    log.info("job=process_document document=%s state=%s seconds=%.2f", document_id, state, seconds,
+             extra={"outcome": state, "seconds": round(seconds, 3)})

@@ -11,10 +11,11 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from rq.registry import ScheduledJobRegistry
 
-from webapp.broker import connection
-from webapp.services.pipeline import processing
+from webapp import logs
+from webapp.broker import DOCUMENTS_QUEUE, REBUILD_JOB_ID, connection
+from webapp.services.pipeline import details, processing, reindex
 
-QUEUE_NAME = "documents"
+QUEUE_NAME = DOCUMENTS_QUEUE
 # Transient failures (database or search briefly away) retry with growing pauses.
 RETRY = Retry(max=5, interval=[5, 15, 60, 120, 300])
 # A retry this late means no scheduler is running (its worker died): queue the document again now.
@@ -26,6 +27,9 @@ QUEUED, WAITING, DEFERRED = "queued", "waiting", "deferred"
 _LEGACY_PROCESS_JOB = "webapp.jobs.process_document"
 
 log = logging.getLogger(__name__)
+# The log fields a job takes along from the request that queued it (job meta), so its worker's lines carry them.
+CARRIED = "log"
+_CARRIED_FIELDS = ("request_id", "user")
 
 
 def documents_queue() -> Queue:
@@ -46,6 +50,35 @@ def enqueue_document(document_id: int) -> bool:
 def enqueue_reprocess(document_id: int, by: int | None = None) -> bool:
     """Queue a counted document to be read again on behalf of user `by`; return False if Redis is away."""
     return _enqueue(processing.reprocess_document, document_id, "reprocess", by) != DEFERRED
+
+
+def enqueue_details(document_id: int) -> bool:
+    """Queue the job that builds an older document's preview and cell list; return False if Redis is away."""
+    return _enqueue(details.build_details, document_id, "details") != DEFERRED
+# Indexing every document can take far longer than one file may: a rebuild gets its own limit.
+REBUILD_TIMEOUT_SECONDS = 6 * 3600
+
+
+def enqueue_rebuild() -> str:
+    """Queue the search index rebuild unless one is waiting or running; return queued, waiting or deferred."""
+    queue = documents_queue()
+    try:
+        job = Job.fetch(REBUILD_JOB_ID, connection=queue.connection)
+        if job.get_status() in (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+            return WAITING
+        job.delete()
+    except NoSuchJobError:
+        pass
+    except RedisError:
+        return DEFERRED
+    try:
+        queue.enqueue(reindex.rebuild_search_index, job_id=REBUILD_JOB_ID, job_timeout=REBUILD_TIMEOUT_SECONDS,
+                      result_ttl=7 * 24 * 3600, failure_ttl=7 * 24 * 3600, description="rebuild the search index",
+                      meta={CARRIED: _carried(), "done": 0, "total": None})
+    except RedisError as exc:
+        log.warning("job=enqueue action=rebuild_search_index state=deferred reason=%r", str(exc))
+        return DEFERRED
+    return QUEUED
 
 
 def requeue_documents(document_ids: list[int]) -> int:
@@ -81,6 +114,7 @@ def _enqueue(function: Callable[..., str], document_id: int, action: str, by: in
             result_ttl=3600,
             failure_ttl=7 * 24 * 3600,
             description=f"{action} document {document_id}",
+            meta={CARRIED: _carried()},
         )
     except RedisError as exc:
         log.warning("job=enqueue document=%s action=%s state=deferred reason=%r", document_id, action, str(exc))
@@ -121,3 +155,18 @@ def counts_a_document(job: Job) -> bool:
     """Tell whether a job is a document's processing job (whose failure should fail the document)."""
     function = processing.process_document
     return job.func_name in (f"{function.__module__}.{function.__qualname__}", _LEGACY_PROCESS_JOB)
+
+
+def _carried() -> dict:
+    bound = logs.context()
+    return {name: bound[name] for name in _CARRIED_FIELDS if name in bound}
+
+
+def carried(job: Job) -> dict:
+    """Return the log fields a job brought from the request that queued it, with its own name."""
+    return {**job.meta.get(CARRIED, {}), "job": job_kind(job)}
+
+
+def job_kind(job: Job) -> str:
+    """Return the short name of a job's function (process_document, reprocess_document, …)."""
+    return (job.func_name or "unknown").rsplit(".", 1)[-1]

@@ -1,13 +1,21 @@
 """Prove every category's running total equals the sum of its counted documents and its ledger, and repair it if not."""
 
+import json
+import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import Decimal
 
+from flask import current_app
 from sqlalchemy import text
 
 from webapp.accounts import events
+from webapp.broker import TOTALS_CHECK_KEY, connection
 from webapp.extensions import db
 from webapp.services.pipeline import ledger
+
+log = logging.getLogger(__name__)
+_DUE_KEY = "totals:check-turn"
 
 # One statement, one snapshot: a count commits its document, its category and its ledger row together, so any
 # difference seen here is real, never a job caught half-way.
@@ -109,3 +117,23 @@ def repair(by: int | None = None) -> list[Difference]:
         events.totals_repaired([difference.category for difference in found])
     db.session.commit()
     return found
+
+
+def check_and_record() -> list[Difference]:
+    """Compare every total with its documents and its ledger, and keep when that was and how many differed (System
+    page, metrics)."""
+    found = differences()
+    # A total that disagrees with its ledger is a mismatch too (the command prints those itself).
+    record = {"at": datetime.now(UTC).isoformat(), "mismatches": len(found) + len(ledger_differences())}
+    connection().set(TOTALS_CHECK_KEY, json.dumps(record))
+    log.info("job=totals_check mismatches=%s", len(found), extra={"outcome": "ok" if not found else "mismatch"})
+    return found
+
+
+def check_if_due() -> bool:
+    """Check the totals if no worker has within TOTALS_CHECK_INTERVAL_SECONDS (workers take turns); say if this one did."""
+    interval = current_app.config["TOTALS_CHECK_INTERVAL_SECONDS"]
+    if interval <= 0 or not connection().set(_DUE_KEY, "1", nx=True, ex=interval):
+        return False
+    check_and_record()
+    return True

@@ -20,7 +20,7 @@ def retry_document(document_id: int) -> tuple[Document, bool]:
     if document is None or document.status != DocumentStatus.FAILED:
         db.session.rollback()
         raise NotRetryable("Only a file that failed can be retried.")
-    document.status, document.error, document.attempts = DocumentStatus.QUEUED, None, 0
+    document.status, document.error, document.failure_kind, document.attempts = DocumentStatus.QUEUED, None, None, 0
     document.updated_at = func.now()
     events.file_retried(document.id, document.filename)
     db.session.commit()
@@ -30,7 +30,7 @@ def retry_document(document_id: int) -> tuple[Document, bool]:
 # Statements spell DocumentStatus values as SQL literals, so they read as the table stores them.
 _RETRY_FAILED = text("""
     UPDATE documents
-       SET status = 'queued', error = NULL, attempts = 0, updated_at = now()
+       SET status = 'queued', error = NULL, failure_kind = NULL, attempts = 0, updated_at = now()
      WHERE status = 'failed' AND (CAST(:category_id AS integer) IS NULL OR category_id = :category_id)
  RETURNING id, filename
 """)

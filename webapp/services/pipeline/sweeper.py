@@ -5,10 +5,11 @@ import logging
 from flask import current_app
 from sqlalchemy import select, text
 
-from webapp import search
+from webapp import metrics, search
 from webapp.broker import connection
 from webapp.extensions import db
 from webapp.models import Document, DocumentStatus
+from webapp.services.pipeline import reconcile
 from webapp.services.pipeline.queue import requeue_documents
 
 log = logging.getLogger(__name__)
@@ -55,11 +56,25 @@ def sweep(take_turns: bool = True, grace_seconds: int | None = None) -> int:
         # Whoever sweeps holds the turn for one interval; a worker that must sweep (on start) takes it anyway.
         if not connection().set(_TURN_KEY, "1", nx=take_turns, ex=interval):
             return 0
-        return resume_documents(grace_seconds=interval if grace_seconds is None else grace_seconds)
+        sent = resume_documents(grace_seconds=interval if grace_seconds is None else grace_seconds)
+        metrics.swept(sent, "interval" if take_turns else "start")
+        return sent
     except Exception as exc:  # noqa: BLE001 - a sweep runs inside the worker loop and must never stop it
         log.warning("job=sweep state=failed reason=%r", str(exc))
         return 0
     finally:
         # The worker forks job processes after this: leave no connection behind to share.
+        db.session.remove()
+        db.engine.dispose()
+
+
+def check_totals_if_due() -> bool:
+    """Check every total against its documents when its turn has come round (never raise); say if it ran."""
+    try:
+        return reconcile.check_if_due()
+    except Exception as exc:  # noqa: BLE001 - runs inside the worker loop and must never stop it
+        log.warning("job=totals_check state=failed reason=%r", str(exc))
+        return False
+    finally:
         db.session.remove()
         db.engine.dispose()

@@ -9,14 +9,17 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from webapp import metrics
 from webapp.accounts import events
 from webapp.extensions import db
 from webapp.models import Category, Document
 from webapp.models.document import DocumentStatus
-from webapp.services.pipeline import storage
+from webapp.services.pipeline import quota, storage
 from webapp.services.pipeline.queue import enqueue_document
 from webapp.services.pipeline.removal import hold_content
+from webapp.workbook.archive import UnsafeArchive
 from webapp.workbook.intake import RefusedUpload, check_workbook
+from webapp.workbook.sniff import NotAWorkbook, PasswordProtected
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # The filename parameter exactly as a browser sends it: browsers escape `"`, CR and LF as %22, %0D, %0A
@@ -68,17 +71,41 @@ class _Spooled:
 def accept_uploads(category: Category, files: list[IncomingFile], uploaded_by: int | None = None) -> Accepted:
     """Store and queue every file, or refuse them all with the first reason (nothing is kept); record who sent them.
 
-    Raises storage.StorageUnavailable, recording nothing, when the file store does not answer.
+    Raises quota.TooManyUploads or quota.OverQuota past the person's limits, and storage.StorageUnavailable,
+    recording nothing, when the file store does not answer.
     """
+    try:
+        accepted = _accept(category, files, uploaded_by)
+    except (RefusedUpload, DuplicateUpload, storage.StorageUnavailable) as exc:
+        metrics.refused(_reason(exc), max(len(files), 1))
+        raise
+    metrics.accepted(len(accepted.documents))
+    return accepted
+
+
+def _reason(exc: Exception) -> str:
+    """Name a refusal in a word or two, for the uploads metric (the message itself is for people)."""
+    if isinstance(exc, DuplicateUpload):
+        return "duplicate"
+    if isinstance(exc, storage.StorageUnavailable):
+        return "storage_unavailable"
+    cause = exc.__cause__
+    kinds = ((PasswordProtected, "password_protected"), (NotAWorkbook, "not_a_workbook"), (UnsafeArchive, "unsafe_archive"))
+    return next((name for kind, name in kinds if isinstance(cause, kind)), getattr(exc, "metric_reason", "refused"))
+
+
+def _accept(category: Category, files: list[IncomingFile], uploaded_by: int | None) -> Accepted:
     if not files:
-        raise RefusedUpload("Please choose at least one workbook to upload.")
+        raise _refusal("Please choose at least one workbook to upload.", "no_file")
     _refuse_too_many(files)
+    quota.count_files(uploaded_by, len(files))
     spooled: list[_Spooled] = []
     try:
         for incoming in files:
             spooled.append(_spool(incoming))
         _refuse_duplicates(category, spooled)
-    except (RefusedUpload, DuplicateUpload):
+        quota.check_storage(uploaded_by, sum(item.size for item in spooled))
+    except (RefusedUpload, DuplicateUpload, quota.OverQuota):
         for item in spooled:
             storage.discard(item.path)
         raise
@@ -108,8 +135,14 @@ def accept_uploads(category: Category, files: list[IncomingFile], uploaded_by: i
 def _refuse_too_many(files: list[IncomingFile]) -> None:
     limit = current_app.config["MAX_FILES_PER_UPLOAD"]
     if len(files) > limit:
-        raise RefusedUpload(f"You can upload at most {limit} files at once; this upload has {len(files)}. "
-                            "Please upload them in smaller groups.")
+        raise _refusal(f"You can upload at most {limit} files at once; this upload has {len(files)}. "
+                       "Please upload them in smaller groups.", "too_many_files")
+
+
+def _refusal(message: str, reason: str) -> RefusedUpload:
+    refusal = RefusedUpload(message)
+    refusal.metric_reason = reason
+    return refusal
 
 
 def _enqueue_all(documents: list[Document]) -> bool:

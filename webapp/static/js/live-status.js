@@ -1,5 +1,6 @@
 // Keep a category's file list and total current without reloading the page.
-// The JSON API says what changed; the server renders the changed rows (with their actions).
+// The JSON API says whether anything changed; the server renders the rows of the very view on screen
+// (its filters, sort and page), and only rows whose status changed are swapped, so an open menu stays open.
 (function () {
   "use strict";
   var table = document.getElementById("documents");
@@ -10,25 +11,11 @@
   var timer = null;
   var busy = false;
   var again = false;
+  var seen = null; // the statuses of the last poll: "id:status" joined
 
   function setText(id, value) {
     var el = document.getElementById(id);
     if (el && el.textContent !== value) el.textContent = value;
-  }
-
-  function changed(docs) {
-    return docs.filter(function (doc) {
-      var row = document.getElementById("document-" + doc.id);
-      return !row || row.getAttribute("data-status") !== doc.status;
-    });
-  }
-
-  function removeGone(docs) {
-    var known = {};
-    docs.forEach(function (doc) { known["document-" + doc.id] = true; });
-    Array.prototype.forEach.call(table.tBodies[0].querySelectorAll("tr[id^=document-]"), function (row) {
-      if (!known[row.id]) row.remove();
-    });
   }
 
   // File names are kept as written; a direction override in one must not reorder what is read out.
@@ -36,31 +23,36 @@
     return name.replace(/[\u202a-\u202e\u2066-\u2069]/g, "");
   }
 
-  function announce(docs) {
+  function announce(docs, before) {
     if (!announcer) return;
-    var parts = docs.filter(function (d) { return d.status === "done" || d.status === "failed"; }).map(function (d) {
+    var parts = docs.filter(function (d) {
+      return (d.status === "done" || d.status === "failed") && before[d.id] && before[d.id] !== d.status;
+    }).map(function (d) {
       return d.status === "done" ? shown(d.filename) + " is done: " + d.total : shown(d.filename) + " failed: " + (d.error || "");
     });
     if (parts.length) announcer.textContent = parts.join(". ");
   }
 
-  function swapRows(html, docs) {
+  function statuses(docs) {
+    var map = {};
+    docs.forEach(function (doc) { map[doc.id] = doc.status; });
+    return map;
+  }
+
+  // Put the server's rows in place: keep a row whose status is unchanged, swap the others, drop the gone.
+  function reconcile(html) {
     var body = table.tBodies[0];
     var fresh = document.createElement("tbody");
     fresh.innerHTML = html;
-    var empty = body.querySelector(".empty-row");
-    if (empty && docs.length) empty.remove();
-    // Newest first, as the server orders them: insert missing rows above existing ones in order.
-    var anchor = body.firstElementChild;
-    docs.forEach(function (doc) {
-      var incoming = fresh.querySelector("#document-" + doc.id);
-      var current = document.getElementById("document-" + doc.id);
-      if (!incoming) return;
-      if (current) {
-        current.replaceWith(incoming);
-      } else {
-        body.insertBefore(incoming, anchor);
-      }
+    var incoming = Array.prototype.slice.call(fresh.children);
+    var rows = incoming.map(function (row) {
+      var current = row.id && document.getElementById(row.id);
+      if (current && current.parentNode === body && current.getAttribute("data-status") === row.getAttribute("data-status")) return current;
+      return row;
+    });
+    Array.prototype.slice.call(body.children).forEach(function (row) { if (rows.indexOf(row) < 0) row.remove(); });
+    rows.forEach(function (row, i) {
+      if (body.children[i] !== row) body.insertBefore(row, body.children[i] || null);
     });
   }
 
@@ -77,16 +69,23 @@
       .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
       .then(function (data) {
         pending = data.pending;
-        setText("category-total", data.category.total);
+        if (window.showTotal) window.showTotal(document.getElementById("category-total"), data.category.total);
         setText("category-files", String(data.category.documents));
         setText("category-pending", data.pending ? ", " + data.pending + " still processing" : "");
         document.dispatchEvent(new CustomEvent("documents:polled", { detail: data.documents }));
-        removeGone(data.documents);
-        var moved = changed(data.documents);
-        if (!moved.length) return null;
+        var now = data.documents.map(function (d) { return d.id + ":" + d.status; }).join(",");
+        if (now === seen) return null;
+        var before = statuses(Array.prototype.map.call(table.tBodies[0].querySelectorAll("tr[id^=document-]"), function (row) {
+          return { id: row.id.slice(9), status: row.getAttribute("data-status") };
+        }));
         return fetch(rowsUrl, { cache: "no-store" })
           .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
-          .then(function (html) { swapRows(html, moved); announce(moved); });
+          .then(function (html) {
+            reconcile(html);
+            seen = now;
+            announce(data.documents, before);
+            document.dispatchEvent(new CustomEvent("documents:listed", { detail: data.documents }));
+          });
       })
       .then(function () { schedule(pending > 0 ? 1000 : 5000); })
       .catch(function () { schedule(5000); })

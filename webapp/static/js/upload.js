@@ -27,16 +27,21 @@
     return el;
   }
 
+  // As the pages show every file name: without direction overrides, so `x\u202egnp.csv` cannot pose as a .png.
+  function shown(name) {
+    return name.replace(/[\u202a-\u202e\u2066-\u2069]/g, "");
+  }
+
   function addItem(file) {
     var item = element("li", "upload");
     item.setAttribute("data-state", "waiting");
     var head = element("div", "upload-head");
-    head.appendChild(element("span", "upload-name", file.name));
+    head.appendChild(element("span", "upload-name", shown(file.name)));
     head.appendChild(element("span", "upload-size", size(file.size)));
     var bar = element("progress", "upload-bar");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", "Upload of " + file.name);
+    bar.setAttribute("aria-label", "Upload of " + shown(file.name));
     var message = element("p", "upload-message", "Waiting to upload…");
     item.appendChild(head);
     item.appendChild(bar);
@@ -52,7 +57,7 @@
       entry.message.setAttribute("role", "alert");
       var dismiss = element("button", "dismiss", "Dismiss");
       dismiss.type = "button";
-      dismiss.setAttribute("aria-label", "Dismiss the message about " + entry.file.name);
+      dismiss.setAttribute("aria-label", "Dismiss the message about " + shown(entry.file.name));
       dismiss.addEventListener("click", function () { entry.item.remove(); input.focus(); });
       entry.item.querySelector(".upload-head").appendChild(dismiss);
     }
@@ -78,15 +83,18 @@
     if (token) xhr.setRequestHeader("X-CSRFToken", token.value);
     entry.item.setAttribute("data-state", "uploading");
     entry.message.textContent = "Uploading…";
+    // Sending the bytes fills the bar to 95%; the last part is the server storing the file, so the bar
+    // reaches 100% exactly when the upload is stored (not while the server is still checking it).
     xhr.upload.onprogress = function (event) {
       if (!event.lengthComputable) return;
-      var percent = Math.round((event.loaded / event.total) * 100);
+      var percent = Math.round((event.loaded / event.total) * 95);
       entry.bar.value = percent;
-      entry.message.textContent = "Uploading… " + percent + "%";
+      entry.message.textContent = percent >= 95 ? "Storing…" : "Uploading… " + percent + "%";
     };
     xhr.onload = function () {
       if (xhr.status === 202) {
         entry.bar.value = 100;
+        entry.bar.setAttribute("aria-valuetext", "stored");
         var answer = JSON.parse(xhr.responseText);
         var doc = answer.documents[0];
         entry.item.setAttribute("data-document", String(doc.id));
@@ -123,8 +131,37 @@
     queued: function () { return "Uploaded. Waiting its turn to be processed…"; },
     processing: function () { return "Uploaded. Adding up its numbers…"; },
     done: function (doc) { return "Done: its numbers add up to " + doc.total + "."; },
-    failed: function (doc) { return "Could not be processed: " + (doc.error || "unknown reason") + " You can retry it in the list below."; },
+    failed: function (doc) { return "Could not be processed: " + (doc.error || "unknown reason") + " Open it to see what you can do."; },
   };
+
+  // A stored upload's card folds into the file list once its row is there (or it has finished): the table
+  // says the rest, and twenty finished cards no longer repeat it. Refused uploads stay until dismissed.
+  var folded = 0;
+  var summary = element("p", "folded");
+  summary.id = "uploads-folded";
+  summary.setAttribute("role", "status");
+  list.parentNode.insertBefore(summary, list.nextSibling);
+
+  function fold(docs) {
+    var finished = {};
+    (docs || []).forEach(function (doc) { if (doc.status === "done" || doc.status === "failed") finished[doc.id] = true; });
+    Array.prototype.forEach.call(list.querySelectorAll(".upload[data-document]"), function (item) {
+      var id = item.getAttribute("data-document");
+      if (item.getAttribute("data-state") === "error") return;
+      if (!document.getElementById("document-" + id) && !finished[id]) return;
+      item.remove();
+      folded += 1;
+    });
+    if (folded) summary.textContent = "✓ " + folded + (folded === 1 ? " uploaded file is" : " uploaded files are") + " in the list of files below.";
+  }
+  document.addEventListener("documents:listed", function (event) { fold(event.detail); });
+
+  // Leaving mid-upload loses the files not yet sent: the browser asks first.
+  window.addEventListener("beforeunload", function (event) {
+    if (!running && !waiting.length) return;
+    event.preventDefault();
+    event.returnValue = "";
+  });
   document.addEventListener("documents:polled", function (event) {
     event.detail.forEach(function (doc) {
       var item = list.querySelector('[data-document="' + doc.id + '"]');

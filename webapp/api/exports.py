@@ -1,0 +1,88 @@
+"""Downloads as .xlsx or .csv: the dashboard, a category's files and a search, read as the JSON endpoints read them."""
+
+from flask_smorest import abort
+from marshmallow import EXCLUDE, Schema, fields
+
+from webapp import search
+from webapp.accounts import access
+from webapp.api import bp
+from webapp.api.routes import category_or_404
+from webapp.api.schemas import ApiErrorSchema
+from webapp.services.answers import finder
+from webapp.services.exports import as_csv, as_xlsx, files, hits, response, totals
+
+FORMAT = "<any(xlsx, csv):format>"
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+_DOWNLOAD = {"responses": {"200": {
+    "description": "An attachment named for what it holds and the day (`totals-2026-12-03.xlsx`). Numbers are "
+                   "exact: an .xlsx number cell only where a spreadsheet number holds the value exactly, else "
+                   "its exact text; no text is ever a formula; the CSV is UTF-8 with a BOM, RFC 4180.",
+    "content": {as_xlsx.MEDIA_TYPE: _FILE, as_csv.MEDIA_TYPE: _FILE},
+}}}
+
+
+def download(export, format: str):
+    """Send the export, or answer 400 when a sheet would not fit in a spreadsheet (the CSV always does)."""
+    try:
+        return response.download(export, format)
+    except as_xlsx.TooManyRows as exc:
+        abort(400, message=str(exc))
+
+
+class TotalsQuerySchema(Schema):
+    """The dashboard's filters."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    type = fields.String(load_default="")
+    region = fields.String(load_default="")
+
+
+class SearchExportQuerySchema(Schema):
+    """A search and its filters, as for /api/search; every hit is exported, so `page` is ignored."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    q = fields.String(load_default="")
+    type = fields.String(load_default="")
+    region = fields.String(load_default="")
+    category = fields.String(load_default="")
+
+
+@bp.route(f"/export/totals.{FORMAT}", methods=["GET"])
+@bp.arguments(TotalsQuerySchema, location="query", error_status_code=400)
+@bp.doc(**_DOWNLOAD)
+@bp.alt_response(400, schema=ApiErrorSchema, description="More rows than a spreadsheet holds (.xlsx only)")
+@access.viewer
+def export_totals(args, format):
+    """Download the dashboard: categories, totals by type and by region (CSV: the categories)."""
+    return download(totals.totals(args["type"].strip(), args["region"].strip()), format)
+
+
+@bp.route(f"/categories/<name>/files.{FORMAT}", methods=["GET"])
+@bp.doc(**_DOWNLOAD)
+@bp.alt_response(404, schema=ApiErrorSchema)
+@bp.alt_response(400, schema=ApiErrorSchema, description="More rows than a spreadsheet holds (.xlsx only)")
+@access.viewer
+def export_files(name, format):
+    """Download a category's files with their status, uploader, exact total and error."""
+    return download(files.category_files(category_or_404(name)), format)
+
+
+@bp.route(f"/search/export.{FORMAT}", methods=["GET"])
+@bp.arguments(SearchExportQuerySchema, location="query", error_status_code=400)
+@bp.doc(**_DOWNLOAD)
+@bp.alt_response(400, schema=ApiErrorSchema)
+@bp.alt_response(503, schema=ApiErrorSchema, description="Search is unavailable")
+@access.viewer
+def export_search(args, format):
+    """Download every hit of a search up to its cap, one row per cell holding the words."""
+    filters = finder.Filters(args["type"], args["region"], args["category"])
+    try:
+        return download(hits.search_hits(args["q"], filters), format)
+    except finder.BlankQuery as exc:
+        abort(400, message=str(exc))
+    except search.SearchUnavailable:
+        abort(503, message="Search is unavailable right now; please try again in a minute.")

@@ -1,0 +1,29 @@
+"""A category's files as a download: name, status, upload time and uploader, exact total and error."""
+
+from decimal import Decimal
+
+from webapp.models import Category, DocumentStatus
+from webapp.services.answers import documents
+from webapp.services.exports.naming import stem
+from webapp.services.exports.tables import NUMBER, TIME, Column, Export, Sheet
+
+COLUMNS = [
+    Column("File", width=36), Column("Status", width=12), Column("Uploaded at", TIME, 20), Column("Uploaded by"),
+    Column("Total", NUMBER, 30), Column("Error", width=48),
+]
+
+
+def category_files(category: Category) -> Export:
+    """Return a category's files newest first, ending with the total of the counted ones."""
+    counted = {"total": Decimal(0)}
+
+    def rows():
+        for filename, status, uploaded_at, uploaded_by, total, error in documents.each_document(category):
+            # As on the page: a file has a total only once it is done.
+            shown = total if status == DocumentStatus.DONE and total is not None else None
+            counted["total"] += shown or 0
+            yield (filename, status, uploaded_at, uploaded_by, shown, error)
+
+    return Export(stem("files", category.name), [
+        Sheet("Files", COLUMNS, rows(), lambda: ("Total", None, None, None, counted["total"], None)),
+    ])

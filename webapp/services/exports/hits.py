@@ -1,0 +1,35 @@
+"""A search as a download: every hit up to the search's cap, one row per cell holding the words."""
+
+from markupsafe import Markup
+
+from webapp.services.answers import finder
+from webapp.services.exports.naming import stem
+from webapp.services.exports.tables import Column, Export, Sheet
+
+COLUMNS = [
+    Column("File", width=36), Column("Category", width=24), Column("Region"), Column("Type"),
+    Column("Cell", width=16), Column("Text", width=60),
+]
+
+
+def search_hits(raw: str | None, filters: finder.Filters) -> Export:
+    """Return the search's hits as rows; raise finder.BlankQuery now, search.SearchUnavailable when read."""
+    results = finder.each_result(raw, filters)
+    return Export(stem("search", (raw or "").strip()), [Sheet("Search", COLUMNS, _rows(results))])
+
+
+def _rows(results):
+    for result in results:
+        document, category = result.document, result.document.category
+        start = (document.filename, category.name, category.region, category.type)
+        if not result.locations:
+            yield (*start, None, None)  # found, but its cells are not known (processed before they were kept)
+        for location in result.locations:
+            yield (*start, plain(location.cell), plain(location.html))
+
+
+def plain(value: str) -> str:
+    """Return a location's text as the cell holds it: the <mark> around the words and the escaping undone."""
+    if not isinstance(value, Markup):
+        return value
+    return Markup(str(value).replace("<mark>", "").replace("</mark>", "")).unescape()
