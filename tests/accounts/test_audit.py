@@ -135,3 +135,14 @@ def test_the_trail_cannot_be_changed_or_deleted(app, client):
                 db.session.execute(text(statement))
             db.session.rollback()
         assert db.session.execute(text("SELECT count(*) FROM audit_events")).scalar() == 2
+
+
+def test_reprocessing_a_whole_category_is_one_event(client, runner, run_jobs, make_workbook):
+    client.post("/api/categories", json={"name": "phones", "region": "Asia", "type": "phones"})
+    _upload(client, "phones", make_workbook({"S": [[1]]}), "a.xlsx")
+    _upload(client, "phones", make_workbook({"S": [[2]]}), "b.xlsx")
+    run_jobs()
+    assert runner.invoke(args=["documents", "reprocess", "--category", "phones"]).exit_code == 0
+    events = client.get("/api/audit?kind=file_reprocessed").json["events"]
+    assert [(e["actor"], e["object"], e["detail"], e["address"]) for e in events] == [
+        (None, "category phones", {"files": 2}, "cli")]

@@ -148,6 +148,12 @@ def file_reprocessed(document_id: int, filename: str) -> None:
     _record("file_reprocessed", _signed_in_username(), actor=_signed_in_username(), object=_file(document_id, filename))
 
 
+def files_reprocessed(category: str | None, files: int) -> None:
+    """Record that someone asked for every file of a category (or of all categories) to be read again."""
+    _record("file_reprocessed", _signed_in_username(), actor=_signed_in_username(),
+            object=_category(category) if category else "every category", files=files)
+
+
 def totals_repaired(categories: list[str]) -> None:
     """Record a `totals repair` and the categories it set, in the transaction that sets them."""
     _record("totals_repaired", _signed_in_username(), actor=_signed_in_username(), object="totals", with_change=True,

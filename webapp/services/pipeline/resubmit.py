@@ -70,4 +70,6 @@ def reprocess_documents(category: Category | None = None) -> int:
         query = query.where(Document.category_id == category.id)
     ids = list(db.session.scalars(query))
     db.session.commit()
-    return sum(enqueue_reprocess(document_id) for document_id in ids)
+    queued = sum(enqueue_reprocess(document_id) for document_id in ids)
+    events.files_reprocessed(category.name if category else None, queued)  # one event, however many files
+    return queued
