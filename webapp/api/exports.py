@@ -57,7 +57,10 @@ class SearchExportQuerySchema(Schema):
 @bp.alt_response(400, schema=ApiErrorSchema, description="More rows than a spreadsheet holds (.xlsx only)")
 @access.viewer
 def export_totals(args, format):
-    """Download the dashboard: categories, totals by type and by region (CSV: the categories)."""
+    """Download the dashboard's totals as a spreadsheet.
+
+    Categories, totals by type and by region (CSV: the categories).
+    """
     return download(totals.totals(args["type"].strip(), args["region"].strip()), format)
 
 
@@ -67,7 +70,10 @@ def export_totals(args, format):
 @bp.alt_response(400, schema=ApiErrorSchema, description="More rows than a spreadsheet holds (.xlsx only)")
 @access.viewer
 def export_files(name, format):
-    """Download a category's files with their status, uploader, exact total and error."""
+    """Download a category's files as a spreadsheet.
+
+    Each file with its status, uploader, exact total and error.
+    """
     return download(files.category_files(category_or_404(name)), format)
 
 
@@ -78,7 +84,10 @@ def export_files(name, format):
 @bp.alt_response(503, schema=ApiErrorSchema, description="Search is unavailable")
 @access.viewer
 def export_search(args, format):
-    """Download every hit of a search up to its cap, one row per cell holding the words."""
+    """Download every hit of a search as a spreadsheet.
+
+    Every hit up to the search's cap, one row per cell holding the words.
+    """
     filters = finder.Filters(args["type"], args["region"], args["category"])
     try:
         return download(hits.search_hits(args["q"], filters), format)

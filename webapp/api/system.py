@@ -61,5 +61,8 @@ class SystemSchema(Schema):
 @bp.alt_response(403, schema=ApiErrorSchema, description="Not an admin")
 @access.admin
 def system_facts():
-    """Report workers, the queue, documents by status, search, the last totals check, storage and versions."""
+    """See how the whole system is doing (admins).
+
+    Workers, the queue, documents by status, search, the last totals check, storage and versions.
+    """
     return system.overview()
