@@ -2,8 +2,8 @@
 
 The worker's path per document is: mark done with text/numbers/total, add the total to the
 category in the same transaction, then index. Here the same three effects happen per batch:
-COPY the done rows and add their totals with one `total = total + delta` UPDATE, in one
-transaction; then fill the search index with the backend's own expression over a range of ids.
+COPY the done rows, add their totals with one `total = total + delta` UPDATE and write their ledger rows,
+in one transaction; then fill the search index with the backend's own expression over a range of ids.
 """
 
 import multiprocessing
@@ -29,6 +29,17 @@ _ADD_TO_CATEGORIES = text("""
       FROM (SELECT category_id, sum(counted_total) AS total, count(*) AS files
               FROM documents WHERE id > :after GROUP BY category_id) s
      WHERE c.id = s.category_id
+""")
+# The ledger rows the worker would have written with each count, after the batch's increment: a document's
+# total after is the category's new total less what the batch's later documents added.
+_LEDGER_ROWS = text("""
+    INSERT INTO total_changes (category_id, document_id, filename, kind, amount, total_after, documents_after, at)
+    SELECT d.category_id, d.id, d.filename, 'counted', d.counted_total,
+           c.total - sum(d.counted_total) OVER later + d.counted_total, c.documents - count(*) OVER later + 1,
+           d.counted_at
+      FROM documents d JOIN categories c ON c.id = d.category_id
+     WHERE d.id > :after
+    WINDOW later AS (PARTITION BY d.category_id ORDER BY d.id ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING)
 """)
 _corpus: Corpus | None = None
 
@@ -78,6 +89,7 @@ def _copy_batch(category_ids: list[int], rows: list[Row]) -> None:
             copy.write_row((category_ids[row.category_index], row.filename, row.sha256, row.size, "done",
                             row.total, row.total, "now", row.text, row.numbers, row.breakdown, 1))
     db.session.execute(_ADD_TO_CATEGORIES, {"after": after})
+    db.session.execute(_LEDGER_ROWS, {"after": after})
     db.session.commit()
 
 
@@ -143,8 +155,10 @@ def _postgres_range_statement(live):
 
 
 def verify_totals() -> int:
-    """Return how many categories' totals differ from the sum of their counted documents (must be 0)."""
-    return db.session.execute(text("""
+    """Return how many categories' totals differ from their counted documents or from their ledger (must be 0)."""
+    from webapp.services.pipeline import reconcile
+
+    return len(reconcile.ledger_differences()) + db.session.execute(text("""
         SELECT count(*) FROM categories c
           LEFT JOIN (SELECT category_id, sum(counted_total) AS total, count(*) AS files
                        FROM documents WHERE counted_at IS NOT NULL GROUP BY category_id) s

@@ -7,7 +7,7 @@
    1, 2 and 4 `python worker.py` processes (the same documents each time, reset between runs).
    Documents per second is read from the documents' own `counted_at` commit times over the middle
    80% of the run, so worker start-up does not count. Every run must end exact (`flask totals check`).
-2. One hot category, 8 concurrent writers: the product's atomic `total = total + :x` against the
+2. One hot category, 8 concurrent writers: the product's atomic `total = total + :x` (with its ledger row) against the
    read-modify-write baseline (read the total, add in Python, write it back), in the same run, and the
    product's whole count transaction (document done + counted_at + increment). The baseline's lost
    updates are reported.
@@ -104,6 +104,7 @@ def _reset(app) -> None:
             "total = NULL, indexed_at = NULL, lease_until = NULL, updated_at = now()"
         ))
         db.session.execute(text("UPDATE categories SET total = 0, documents = 0"))
+        db.session.execute(text("DELETE FROM total_changes WHERE kind <> 'opening'"))
         db.session.commit()
         broker.connection().flushdb()
         ids = list(db.session.execute(text("SELECT id FROM documents ORDER BY id")).scalars())
@@ -197,7 +198,7 @@ def _hot_category(app, increments: int) -> dict:
     from sqlalchemy import text
 
     from webapp.extensions import db
-    from webapp.services.pipeline import processing
+    from webapp.services.pipeline import ledger
 
     amount = Decimal("0.01")
     with app.app_context():
@@ -216,8 +217,10 @@ def _hot_category(app, increments: int) -> dict:
             return total
 
     def atomic(connection):
-        with connection.begin():
-            connection.execute(processing._ADD_TO_CATEGORY, {"total": amount, "category_id": category_id})
+        with connection.begin():  # the product's statement: the increment and its ledger row, in one
+            connection.execute(ledger._CHANGE, {"amount": amount, "files": 0, "category_id": category_id,
+                                                "kind": "counted", "document_id": None, "filename": None,
+                                                "user_id": None})
 
     def read_modify_write(connection):
         with connection.begin():
@@ -282,7 +285,7 @@ def _count_transactions(app, category_id: int, increments: int) -> dict:
             text("SELECT total, documents FROM categories WHERE id = :id"), {"id": category_id}
         ).one()
         db.session.remove()
-    return {"counts_per_second": round(writes / seconds), "writes": writes,
+    return {"counts_per_second": round(writes / seconds), "writes": writes, "total": str(total), "documents": documents,
             "exact": total == extraction.total * writes and documents == writes}
 
 

@@ -209,3 +209,24 @@ def restartable_postgres():
     finally:
         server.stop()
         shutil.rmtree(data_dir.parent, ignore_errors=True)
+
+
+def assert_ledger_balanced(app) -> None:
+    """The ledger's invariant, as a fault test ends: every total = the sum of its changes = its latest row's total,
+    and every counted document has exactly one `counted` row (none lost, none doubled)."""
+    from sqlalchemy import text
+
+    from webapp.extensions import db
+    from webapp.services.pipeline import reconcile
+
+    with app.app_context():
+        assert reconcile.ledger_differences() == []
+        doubled = db.session.execute(text(
+            "SELECT document_id FROM total_changes WHERE kind = 'counted' GROUP BY document_id HAVING count(*) > 1"
+        )).scalars().all()
+        missing = db.session.execute(text(
+            "SELECT id FROM documents d WHERE counted_at IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM total_changes t WHERE t.document_id = d.id AND t.kind = 'counted')"
+        )).scalars().all()
+        db.session.remove()
+    assert (doubled, missing) == ([], []), "documents counted twice in the ledger / counted without a ledger row"

@@ -15,7 +15,7 @@ from rq.job import Job
 from sqlalchemy import text
 
 from tests.fixtures_accounts import signed_in_client
-from tests.fixtures_faults import wait_for
+from tests.fixtures_faults import assert_ledger_balanced, wait_for
 from tests.fixtures_search import settle
 from webapp import broker, create_app
 from webapp.extensions import db
@@ -70,6 +70,7 @@ def test_a_job_killed_after_its_commit_is_retried_and_counts_once(api, client, a
     assert (row.status, row.attempts) == ("done", 1)
     assert _total(client, "phones") == (Decimal("12.75"), 1)
     assert client.get("/api/search?q=12.5").json["total"] == 1
+    assert_ledger_balanced(app)
 
 
 def test_two_workers_processing_the_same_document_at_once_count_it_once(api, client, app, workers, make_workbook):
@@ -93,6 +94,7 @@ def test_two_workers_processing_the_same_document_at_once_count_it_once(api, cli
     row = _row(app, doc)
     assert (row.status, row.attempts) == ("done", 2), "both jobs claimed it before either counted it"
     assert _total(client, "phones") == (Decimal("7.5"), 1)
+    assert_ledger_balanced(app)
 
 
 def test_uploads_while_redis_is_down_are_accepted_and_counted_seconds_after_it_returns(
@@ -177,6 +179,7 @@ def test_postgres_restarted_mid_job_leaves_nothing_half_done_and_the_retry_count
     assert _row(app, doc).attempts == 2
     assert _total(client, "phones") == (Decimal("7.25"), 1)
     assert app.test_cli_runner().invoke(args=["totals", "check"]).exit_code == 0
+    assert_ledger_balanced(app)
 
 
 def test_search_unreachable_while_processing_totals_commit_and_the_index_catches_up_by_itself(
@@ -201,3 +204,31 @@ def test_search_unreachable_while_processing_totals_commit_and_the_index_catches
     assert client.get("/api/regions", query_string={"term": "anvil"}).json["regions"] == ["Atlantis"]
     assert [hit["document_id"] for hit in client.get("/api/search", query_string={"q": "anvil"}).json["hits"]] == [doc]
     assert _total(client, "depot") == (Decimal("5.5"), 1)
+
+
+def test_a_file_deleted_while_its_reprocess_runs_comes_off_once_and_the_reprocess_changes_nothing(
+    api, client, app, workers, make_workbook, run_jobs, tmp_path
+):
+    api.create_category("phones")
+    doc = _upload(client, "phones", "a.xlsx", make_workbook({"S": [[5]]}))["id"]
+    _upload(client, "phones", "b.xlsx", make_workbook({"S": [[3]]}))
+    run_jobs()
+    fired = tmp_path / "fired"
+    workers.start(1, FAULT_INJECT="before_replace:sleep=3", FAULT_ONCE=str(fired))
+    assert client.post(f"/api/documents/{doc}/reprocess").status_code == 202
+
+    wait_for(fired.exists, 30, "the reprocess to have read the file", details=workers.logs)
+    assert client.delete(f"/api/documents/{doc}").status_code == 204  # while it holds still before replacing
+    job = _job_of(app, doc, "reprocess")
+    wait_for(lambda: job.refresh() or job.get_status() == "finished", 30, "the reprocess to finish",
+             details=workers.logs)
+    assert job.return_value() == "skipped"
+    assert _total(client, "phones") == (Decimal(3), 1)
+    kinds = [c["kind"] for c in client.get("/api/categories/phones/history").json["changes"]]
+    assert sorted(kinds) == ["counted", "counted", "removed"]
+    assert_ledger_balanced(app)
+
+
+def _job_of(app, document_id, action):
+    with app.app_context():
+        return Job.fetch(queue.job_id(document_id, action), connection=broker.connection())

@@ -11,7 +11,7 @@ import pytest
 from rq import Worker
 from sqlalchemy import text
 
-from tests.fixtures_faults import wait_for
+from tests.fixtures_faults import assert_ledger_balanced, wait_for
 from webapp.extensions import db
 from webapp.services.pipeline import queue
 
@@ -124,6 +124,7 @@ def test_killing_workers_mid_flight_loses_nothing_and_counts_everything_once(
 
     check = runner.invoke(args=["totals", "check"])
     assert check.exit_code == 0, check.output
+    assert_ledger_balanced(app)
     for name in CATEGORIES:
         category = client.get(f"/api/categories/{name}").json
         assert Decimal(category["total"]) == expected[name]

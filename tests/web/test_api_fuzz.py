@@ -34,7 +34,12 @@ CONFIG = {
         # carrying a PNG is refused with 400 and the reason.
         "include-name": "POST /api/categories/{name}/files",
         "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "403", "404", "409"]}},
-    }],
+    }] + [{
+        # Whether a string is a real instant (`as_of`, `since`, `until`: ISO 8601, a calendar date) no schema
+        # pattern can say either: one that is not is refused with 400 and the reason, as the API promises.
+        "include-name": name,
+        "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "400", "401", "403", "404"]}},
+    } for name in ("GET /api/categories/{name}", "GET /api/types/{type}/sum", "GET /api/audit")],
 }
 
 

@@ -92,3 +92,14 @@ def test_every_api_operation_has_a_summary_written_for_people(client):
             # Not a function's signature or name: `create_category(name, region, type)`, `sum_type(type): …`.
             assert not re.search(r"\w+_\w+\(|\w\(", summary), (method, path, summary)
             assert len(summary) <= 60, (method, path, summary)
+
+
+def test_openapi_document_describes_history_as_of_and_the_audit_trail(client):
+    paths = client.get("/api/openapi.json").json["paths"]
+    history = paths["/api/categories/{name}/history"]["get"]
+    assert {"page"} <= {p["name"] for p in history["parameters"]}
+    for path in ("/api/categories/{name}", "/api/types/{type}/sum"):
+        operation = paths[path]["get"]
+        assert "as_of" in {p["name"] for p in operation["parameters"]} and "400" in operation["responses"], path
+    audit = paths["/api/audit"]["get"]
+    assert {"user", "kind", "since", "until", "page"} <= {p["name"] for p in audit["parameters"]}

@@ -29,3 +29,4 @@ from webapp.api import changes  # noqa: E402,F401,I001
 from webapp.api import accounts  # noqa: E402,F401,I001
 from webapp.api import system  # noqa: E402,F401,I001
 from webapp.api import exports  # noqa: E402,F401,I001
+from webapp.api import history  # noqa: E402,F401,I001

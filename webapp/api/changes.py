@@ -3,6 +3,7 @@
 from flask_smorest import abort
 
 from webapp.accounts import access
+from webapp.accounts.identity import visitor
 from webapp.api import bp
 from webapp.api.routes import category_or_404
 from webapp.api.schemas import ApiErrorSchema, DocumentSchema
@@ -27,7 +28,7 @@ def delete_document(document_id):
     Takes exactly its sum off its category's total (admins).
     """
     try:
-        removal.delete_document(_document_or_404(document_id).id)
+        removal.delete_document(_document_or_404(document_id).id, by=visitor().id)
     except removal.NotFound as exc:
         abort(404, message=str(exc))
 
@@ -43,7 +44,7 @@ def reprocess_document(document_id):
     Its total is replaced in one step when the new reading is ready (editors).
     """
     try:
-        return resubmit.reprocess_document(_document_or_404(document_id).id)
+        return resubmit.reprocess_document(_document_or_404(document_id).id, by=visitor().id)
     except resubmit.NotReprocessable as exc:
         abort(409, message=str(exc))
 

@@ -7,6 +7,7 @@ from webapp import search
 from webapp.accounts import access, scope
 from webapp.accounts.identity import visitor
 from webapp.api import bp
+from webapp.api.ledger_schemas import AsOfQuerySchema
 from webapp.api.schemas import (
     AcceptedSchema,
     ApiErrorSchema,
@@ -22,7 +23,7 @@ from webapp.api.schemas import (
     TypeSumSchema,
     UploadSchema,
 )
-from webapp.services.answers import categories, documents, finder
+from webapp.services.answers import categories, documents, finder, history
 from webapp.services.pipeline import quota, storage, uploads
 from webapp.workbook.intake import RefusedUpload
 
@@ -69,15 +70,24 @@ def list_categories():
 
 
 @bp.route("/categories/<name>", methods=["GET"])
+@bp.arguments(AsOfQuerySchema, location="query", error_status_code=400)
 @bp.response(200, CategorySchema)
-@bp.alt_response(404, schema=ApiErrorSchema)
+@bp.alt_response(400, schema=ApiErrorSchema, description="as_of is not an ISO 8601 date or date-time")
+@bp.alt_response(404, schema=ApiErrorSchema, description="No such category (as_of: it did not exist yet)")
 @access.viewer
-def get_category(name):
+def get_category(args, name):
     """Get one category and its total.
 
-    The name is matched ignoring letter case.
+    The name is matched ignoring letter case. With `as_of`, the category as it stood then: its total and files
+    from the ledger; 404 if it did not exist yet.
     """
-    return category_or_404(name)
+    category = category_or_404(name)
+    if args["as_of"] is None:
+        return category
+    then = history.category_as_of(category, instant_or_400(args["as_of"]))
+    if then is None:
+        abort(404, message=f"The category “{category.name}” did not exist yet at {args['as_of']}.")
+    return then
 
 
 @bp.route("/categories/<name>/files", methods=["POST"])
@@ -144,18 +154,34 @@ def get_document(document_id):
 
 
 @bp.route("/types/<type>/sum", methods=["GET"])
+@bp.arguments(AsOfQuerySchema, location="query", error_status_code=400)
 @bp.response(200, TypeSumSchema)
+@bp.alt_response(400, schema=ApiErrorSchema, description="as_of is not an ISO 8601 date or date-time")
 @bp.alt_response(404, schema=ApiErrorSchema)
 @access.viewer
-def sum_type(type):
+def sum_type(args, type):
     """Total of every file of one type.
 
-    The exact sum of all numbers in all files of the categories of that type (sum_type).
+    The exact sum of all numbers in all files of the categories of that type (sum_type). With `as_of`, the sum
+    as it stood then, from the ledger (`pending` is 0).
     """
-    group = categories.sum_type(type)
+    if args["as_of"] is None:
+        group = categories.sum_type(type)
+    else:
+        group = history.sum_type_as_of(type, instant_or_400(args["as_of"]))
     if group is None:
-        abort(404, message=f"No category has the type “{type}”.")
+        abort(404, message=f"No category has the type “{type}”" + (f" at {args['as_of']}." if args["as_of"] else "."))
     return group
+
+
+def instant_or_400(value: str | None):
+    """Return the instant an ISO 8601 parameter names (None if absent), or stop with 400 and the reason."""
+    if value is None:
+        return None
+    try:
+        return history.parse_instant(value)
+    except history.InvalidInstant as exc:
+        abort(400, message=str(exc))
 
 
 @bp.route("/regions", methods=["GET"])

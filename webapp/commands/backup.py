@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from webapp.accounts import events
 from webapp.services.backup import archive, postgres
 from webapp.services.backup.create import create_backup
 from webapp.services.backup.restore import NotProven, Refused, restore_backup
@@ -43,6 +44,7 @@ def create(path: Path, no_files: bool) -> None:
         raise click.ClickException(str(exc)) from exc
     except (postgres.DatabaseError, storage.StorageUnavailable, OSError) as exc:
         raise click.ClickException(f"The backup failed and was not written: {exc}") from exc
+    events.backup_created(str(path))
     manifest = made.manifest
     click.echo(f"Wrote {path} ({path.stat().st_size:,} bytes) in {time.monotonic() - started:.1f} s: "
                f"{len(manifest['categories'])} categories, {sum(manifest['counts']['documents_by_status'].values())} "
@@ -67,6 +69,7 @@ def restore(path: Path) -> None:
         raise click.ClickException(f"The restore failed; the database was left as it was: {exc}") from exc
     except NotProven as exc:
         raise click.ClickException(f"The restore finished, but its result is not what the backup holds: {exc}") from exc
+    events.backup_restored(str(path))
     manifest = restored.manifest
     click.echo(f"Restored {path} (made {manifest['created_at']}, schema {manifest['alembic_revision']}) in "
                f"{time.monotonic() - started:.1f} s: {len(manifest['categories'])} categories, "

@@ -10,12 +10,19 @@ group = AppGroup("totals", help="Running total commands.")
 
 @group.command("check")
 def check() -> None:
-    """Compare every category's total with the sum of its counted documents; exit 1 on a difference."""
+    """Compare every category's total with its counted documents and with its ledger; exit 1 on a difference."""
     found = reconcile.check_and_record()
     for difference in found:
         click.echo(difference.describe())
+    unbalanced = reconcile.ledger_differences()
+    for difference in unbalanced:
+        click.echo(difference.describe())
     if found:
         click.echo(f"{len(found)} category total(s) differ; `flask totals repair` sets them from their documents.")
+    if unbalanced:
+        click.echo(f"{len(unbalanced)} category total(s) differ from their ledger; `flask totals repair` adds the "
+                   "correcting change.")
+    if found or unbalanced:
         raise SystemExit(1)
     click.echo("All category totals match their documents.")
 

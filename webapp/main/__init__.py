@@ -30,4 +30,4 @@ def exact(value) -> str:
     from webapp.workbook.numbers import display_number
 
     return "—" if value is None else display_number(value)
-from webapp.main import actions  # noqa: E402,F401
+from webapp.main import actions, history  # noqa: E402,F401

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from webapp import number_format
 from webapp.accounts import access
+from webapp.accounts.identity import visitor
 from webapp.accounts.redirects import back_to_referrer
 from webapp.main import bp
 from webapp.main.forms import ActionForm
@@ -45,7 +46,7 @@ def reprocess_document(document_id):
     """Read a processed document again; its total is replaced in one step when the new reading is ready."""
     _require_token()
     try:
-        document = resubmit.reprocess_document(document_or_404(document_id).id)
+        document = resubmit.reprocess_document(document_or_404(document_id).id, by=visitor().id)
     except resubmit.NotReprocessable as exc:
         flash(str(exc), "error")
         return _back_to(document_id)
@@ -69,7 +70,7 @@ def delete_document(document_id):
         # A file of a region one may not see is treated exactly like one already deleted: nothing shows it exists.
         if documents.get_document(document_id) is None:
             raise removal.NotFound(f"There is no file #{document_id}; it may have been deleted already.")
-        deleted = removal.delete_document(document_id)
+        deleted = removal.delete_document(document_id, by=visitor().id)
     except removal.NotFound as exc:
         flash(str(exc), "error")
         return redirect(url_for("main.dashboard"))

@@ -1,9 +1,12 @@
 """Database models: plain tables, no business logic (that lives in services)."""
 
+from webapp.models.audit import AuditEvent
 from webapp.models.category import Category
 from webapp.models.document import Document, DocumentStatus, FailureKind
 from webapp.models.document_details import DocumentDetails
+from webapp.models.ledger import ChangeKind, TotalChange
 from webapp.models.token import ApiToken
 from webapp.models.user import Role, User
 
-__all__ = ["ApiToken", "Category", "Document", "DocumentDetails", "DocumentStatus", "FailureKind", "Role", "User"]
+__all__ = ["ApiToken", "AuditEvent", "Category", "ChangeKind", "Document", "DocumentDetails", "DocumentStatus",
+           "FailureKind", "Role", "TotalChange", "User"]

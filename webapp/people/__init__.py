@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("people", __name__)
 
-from webapp.people import routes, users  # noqa: E402,F401
+from webapp.people import audit, routes, users  # noqa: E402,F401

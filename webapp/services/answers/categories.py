@@ -8,7 +8,7 @@ from sqlalchemy import Row, func, select, text, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from webapp import names
-from webapp.accounts import scope
+from webapp.accounts import events, scope
 from webapp.extensions import db
 from webapp.models import Category, Document, DocumentStatus
 from webapp.models.category import NAME_MAX, REGION_MAX, TYPE_MAX
@@ -82,6 +82,8 @@ def create_category(name: str, region: str, type: str) -> Category:
     )
     db.session.add(category)
     try:
+        db.session.flush()
+        events.category_created(category.name, category.region, category.type)
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

@@ -151,7 +151,7 @@ def _compare_rows(expected: dict[str, int]) -> None:
 
 def _prove(manifest: dict, restored: Restored, start: Start) -> None:
     """Totals check clean, every total as the manifest says, the search index rebuilt from the restored rows."""
-    differences = reconcile.differences()
+    differences = reconcile.differences() + reconcile.ledger_differences()
     if differences:
         raise NotProven("Totals check found differences after the restore: "
                         + "; ".join(d.describe() for d in differences))

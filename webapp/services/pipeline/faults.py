@@ -11,7 +11,7 @@ import time
 
 from flask import current_app
 
-POINTS = ("after_claim", "before_count", "after_commit")
+POINTS = ("after_claim", "before_count", "after_commit", "before_replace")
 
 
 def point(name: str) -> None:

@@ -9,8 +9,8 @@ from sqlalchemy import text
 
 from webapp import logs, metrics, search
 from webapp.extensions import db
-from webapp.models import FailureKind
-from webapp.services.pipeline import details, faults, storage
+from webapp.models import ChangeKind, FailureKind
+from webapp.services.pipeline import details, faults, ledger, storage
 from webapp.workbook.extract import Extraction, ExtractionError, Limits, extract
 
 log = logging.getLogger(__name__)
@@ -44,13 +44,7 @@ _MARK_COUNTED = text(f"""
        SET status = 'done', {_EXTRACTED}, counted_total = :total, counted_at = now(),
            error = NULL, failure_kind = NULL, lease_until = NULL, indexed_at = NULL, updated_at = now()
      WHERE id = :id AND status = 'processing' AND counted_at IS NULL
- RETURNING category_id
-""")
-
-_ADD_TO_CATEGORY = text("""
-    UPDATE categories
-       SET total = total + :total, documents = documents + 1, updated_at = now()
-     WHERE id = :category_id
+ RETURNING category_id, filename, uploaded_by_id
 """)
 
 _RELEASE = text("""
@@ -79,10 +73,7 @@ _REPLACE_COUNTED = text(f"""{_COUNTED_ROW}
        SET {_EXTRACTED}, counted_total = :total, counted_at = now(), indexed_at = NULL, updated_at = now()
       FROM old
      WHERE d.id = old.id
- RETURNING d.category_id, old.counted_total AS old_total
-""")
-_SWAP_IN_CATEGORY = text("""
-    UPDATE categories SET total = total - :old_total + :total, updated_at = now() WHERE id = :category_id
+ RETURNING d.category_id, d.filename, old.counted_total AS old_total
 """)
 # A reprocessed file that can no longer be read stops counting: failed files add nothing.
 _WITHDRAW_COUNTED = text(f"""{_COUNTED_ROW}
@@ -91,11 +82,7 @@ _WITHDRAW_COUNTED = text(f"""{_COUNTED_ROW}
            indexed_at = NULL, updated_at = now()
       FROM old
      WHERE d.id = old.id
- RETURNING d.category_id, old.counted_total AS old_total
-""")
-_TAKE_FROM_CATEGORY = text("""
-    UPDATE categories SET total = total - :old_total, documents = documents - 1, updated_at = now()
-     WHERE id = :category_id
+ RETURNING d.category_id, d.filename, old.counted_total AS old_total
 """)
 _BEHIND_INDEX = text("SELECT 1 FROM documents WHERE id = :id AND status = 'done' AND indexed_at IS NULL")
 _SHA256 = text("SELECT sha256 FROM documents WHERE id = :id AND status = 'done' AND counted_at IS NOT NULL")
@@ -192,12 +179,13 @@ def _fields(document_id: int, extraction: Extraction) -> dict:
 
 
 def count(document_id: int, extraction: Extraction) -> bool:
-    """Mark the document done and add its sum to its category in one transaction, at most once."""
-    category_id = db.session.execute(_MARK_COUNTED, _fields(document_id, extraction)).scalar()
-    if category_id is None:
+    """Mark the document done and add its sum to its category (with its ledger row) in one transaction, at most once."""
+    row = db.session.execute(_MARK_COUNTED, _fields(document_id, extraction)).first()
+    if row is None:
         db.session.rollback()
         return False
-    db.session.execute(_ADD_TO_CATEGORY, {"total": extraction.total, "category_id": category_id})
+    ledger.change(row.category_id, ChangeKind.COUNTED, extraction.total, files=1,
+                  source=ledger.Source(document_id, row.filename), by=row.uploaded_by_id)
     details.store(document_id, extraction)
     db.session.commit()
     return True
@@ -212,8 +200,11 @@ def mark_failed(document_id: int, reason: str, kind: FailureKind) -> None:
              extra={"outcome": "failed"})
 
 
-def reprocess_document(document_id: int) -> str:
-    """Read a counted document again and replace its contribution atomically; return replaced, failed or skipped."""
+def reprocess_document(document_id: int, by: int | None = None) -> str:
+    """Read a counted document again and replace its contribution atomically; return replaced, failed or skipped.
+
+    `by` is the user who asked for it, named on the ledger row.
+    """
     started = time.monotonic()
     sha256 = db.session.execute(_SHA256, {"id": document_id}).scalar()
     db.session.rollback()
@@ -222,16 +213,17 @@ def reprocess_document(document_id: int) -> str:
     try:
         extraction = _extract_stored(sha256)  # StorageUnavailable: RQ retries, the counted total stays
     except ExtractionError as exc:
-        return _withdraw(document_id, str(exc), FailureKind.FILE)
+        return _withdraw(document_id, str(exc), FailureKind.FILE, by)
     except (storage.ObjectMissing, FileNotFoundError):
-        return _withdraw(document_id, MISSING_FILE, FailureKind.MISSING)
+        return _withdraw(document_id, MISSING_FILE, FailureKind.MISSING, by)
+    faults.point("before_replace")
     row = db.session.execute(_REPLACE_COUNTED, _fields(document_id, extraction)).first()
     if row is None:  # deleted or withdrawn meanwhile
         db.session.rollback()
         return "skipped"
-    db.session.execute(
-        _SWAP_IN_CATEGORY, {"old_total": row.old_total, "total": extraction.total, "category_id": row.category_id}
-    )
+    # One row with the difference: the total moves once, by new − old.
+    ledger.change(row.category_id, ChangeKind.REPROCESSED, extraction.total - row.old_total,
+                  source=ledger.Source(document_id, row.filename), by=by)
     details.store(document_id, extraction)
     db.session.commit()
     _index(document_id)
@@ -242,12 +234,13 @@ def reprocess_document(document_id: int) -> str:
     return "replaced"
 
 
-def _withdraw(document_id: int, reason: str, kind: FailureKind) -> str:
+def _withdraw(document_id: int, reason: str, kind: FailureKind, by: int | None) -> str:
     row = db.session.execute(_WITHDRAW_COUNTED, {"id": document_id, "error": reason, "kind": kind.value}).first()
     if row is None:
         db.session.rollback()
         return "skipped"
-    db.session.execute(_TAKE_FROM_CATEGORY, {"old_total": row.old_total, "category_id": row.category_id})
+    ledger.change(row.category_id, ChangeKind.WITHDRAWN, -row.old_total, files=-1,
+                  source=ledger.Source(document_id, row.filename), by=by)
     details.drop(document_id)
     db.session.commit()
     _unindex(document_id)

@@ -47,9 +47,9 @@ def enqueue_document(document_id: int) -> bool:
     return _enqueue(processing.process_document, document_id, "process") != DEFERRED
 
 
-def enqueue_reprocess(document_id: int) -> bool:
-    """Queue a counted document to be read again; return False if Redis is away."""
-    return _enqueue(processing.reprocess_document, document_id, "reprocess") != DEFERRED
+def enqueue_reprocess(document_id: int, by: int | None = None) -> bool:
+    """Queue a counted document to be read again on behalf of user `by`; return False if Redis is away."""
+    return _enqueue(processing.reprocess_document, document_id, "reprocess", by) != DEFERRED
 
 
 def enqueue_details(document_id: int) -> bool:
@@ -98,7 +98,7 @@ def requeue_documents(document_ids: list[int]) -> int:
     return outcomes.count(QUEUED)
 
 
-def _enqueue(function: Callable[[int], str], document_id: int, action: str) -> str:
+def _enqueue(function: Callable[..., str], document_id: int, action: str, by: int | None = None) -> str:
     """Queue the job unless it is waiting already; say which happened, or that Redis is away."""
     queue = documents_queue()
     try:
@@ -107,6 +107,7 @@ def _enqueue(function: Callable[[int], str], document_id: int, action: str) -> s
         queue.enqueue(
             function,
             document_id,
+            *([by] if by is not None else []),
             job_id=job_id(document_id, action),
             job_timeout=current_app.config["JOB_TIMEOUT_SECONDS"],
             retry=RETRY,

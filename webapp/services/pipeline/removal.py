@@ -8,9 +8,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from webapp import search
+from webapp.accounts import events
 from webapp.extensions import db
-from webapp.models import Category
-from webapp.services.pipeline import storage
+from webapp.models import Category, ChangeKind
+from webapp.services.pipeline import ledger, storage
 
 log = logging.getLogger(__name__)
 
@@ -19,11 +20,6 @@ log = logging.getLogger(__name__)
 _DELETE_DOCUMENT = text("""
     DELETE FROM documents WHERE id = :id
  RETURNING category_id, filename, sha256, counted_total, counted_at IS NOT NULL AS counted
-""")
-_SUBTRACT = text("""
-    UPDATE categories SET total = total - :total, documents = documents - 1, updated_at = now()
-     WHERE id = :category_id
- RETURNING name
 """)
 _CATEGORY_NAME = text("SELECT name FROM categories WHERE id = :id")
 # Documents first, then the category: the same lock order as counting (document row, then category row).
@@ -71,16 +67,18 @@ def hold_content(sha256: str) -> None:
     db.session.execute(_HOLD_CONTENT, {"sha256": sha256})
 
 
-def delete_document(document_id: int) -> DeletedDocument:
-    """Delete a document and subtract exactly what it added to its category, once."""
+def delete_document(document_id: int, by: int | None = None) -> DeletedDocument:
+    """Delete a document and subtract exactly what it added to its category, once; `by` is who deleted it."""
     row = db.session.execute(_DELETE_DOCUMENT, {"id": document_id}).first()
     if row is None:
         db.session.rollback()
         raise NotFound(f"There is no file #{document_id}; it may have been deleted already.")
     if row.counted:
-        category = db.session.execute(_SUBTRACT, {"total": row.counted_total, "category_id": row.category_id}).scalar()
+        category = ledger.change(row.category_id, ChangeKind.REMOVED, -row.counted_total, files=-1,
+                                 source=ledger.Source(document_id, row.filename), by=by)
     else:
         category = db.session.execute(_CATEGORY_NAME, {"id": row.category_id}).scalar()
+    events.file_deleted(document_id, row.filename, category, row.counted_total if row.counted else None)
     db.session.commit()
     log.info("job=delete_document document=%s subtracted=%s", document_id, row.counted_total if row.counted else 0)
     _forget([document_id], {row.sha256})
@@ -96,6 +94,7 @@ def delete_category(category: Category, confirmation: str) -> DeletedCategory:
     try:
         if db.session.execute(_DELETE_CATEGORY, {"id": category_id}).rowcount == 0:
             raise NotFound(f"There is no category named “{name}”; it may have been deleted already.")
+        events.category_deleted(name, len(rows))
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()

@@ -2,6 +2,7 @@
 
 from sqlalchemy import func, select, text
 
+from webapp.accounts import events
 from webapp.extensions import db
 from webapp.models import Category, Document, DocumentStatus
 from webapp.services.pipeline.queue import enqueue_document, enqueue_reprocess
@@ -21,6 +22,7 @@ def retry_document(document_id: int) -> tuple[Document, bool]:
         raise NotRetryable("Only a file that failed can be retried.")
     document.status, document.error, document.failure_kind, document.attempts = DocumentStatus.QUEUED, None, None, 0
     document.updated_at = func.now()
+    events.file_retried(document.id, document.filename)
     db.session.commit()
     return document, enqueue_document(document.id)
 
@@ -30,14 +32,17 @@ _RETRY_FAILED = text("""
     UPDATE documents
        SET status = 'queued', error = NULL, failure_kind = NULL, attempts = 0, updated_at = now()
      WHERE status = 'failed' AND (CAST(:category_id AS integer) IS NULL OR category_id = :category_id)
- RETURNING id
+ RETURNING id, filename
 """)
 
 
 def retry_failed(category: Category | None = None) -> int:
     """Send every failed document (of one category, or all) back to the queue; return how many."""
-    ids = list(db.session.execute(_RETRY_FAILED, {"category_id": category.id if category else None}).scalars())
+    rows = db.session.execute(_RETRY_FAILED, {"category_id": category.id if category else None}).all()
+    for row in rows:
+        events.file_retried(row.id, row.filename)
     db.session.commit()
+    ids = [row.id for row in rows]
     for document_id in sorted(ids):
         enqueue_document(document_id)
     return len(ids)
@@ -47,13 +52,14 @@ class NotReprocessable(Exception):
     """Only processed (done) documents can be reprocessed."""
 
 
-def reprocess_document(document_id: int) -> Document:
-    """Queue a done document to be read again; its contribution is replaced in one transaction."""
+def reprocess_document(document_id: int, by: int | None = None) -> Document:
+    """Queue a done document to be read again for user `by`; its contribution is replaced in one transaction."""
     document = db.session.get(Document, document_id)
     if document is None or document.status != DocumentStatus.DONE:
         raise NotReprocessable("Only a processed file can be reprocessed; a failed one can be retried.")
-    if not enqueue_reprocess(document.id):
+    if not enqueue_reprocess(document.id, by):
         raise NotReprocessable("The queue is unavailable right now, so nothing changed; please try again in a minute.")
+    events.file_reprocessed(document.id, document.filename)
     return document
 
 
@@ -64,4 +70,6 @@ def reprocess_documents(category: Category | None = None) -> int:
         query = query.where(Document.category_id == category.id)
     ids = list(db.session.scalars(query))
     db.session.commit()
-    return sum(enqueue_reprocess(document_id) for document_id in ids)
+    queued = sum(enqueue_reprocess(document_id) for document_id in ids)
+    events.files_reprocessed(category.name if category else None, queued)  # one event, however many files
+    return queued

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from webapp import metrics
+from webapp.accounts import events
 from webapp.extensions import db
 from webapp.models import Category, Document
 from webapp.models.document import DocumentStatus
@@ -111,6 +112,8 @@ def _accept(category: Category, files: list[IncomingFile], uploaded_by: int | No
     category_id, name = category.id, category.name  # read now: a rollback expires the row
     try:
         documents = [_record(category, item, uploaded_by) for item in spooled]
+        for document in documents:
+            events.file_uploaded(document.id, document.filename, name)
         _commit_keeping_values()
     except storage.StorageUnavailable:
         # Nothing is recorded: the rows were never committed, and the spools go (objects already put stay
