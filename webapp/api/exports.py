@@ -7,7 +7,7 @@ from webapp import search
 from webapp.accounts import access
 from webapp.api import bp
 from webapp.api.routes import category_or_404
-from webapp.api.schemas import ApiErrorSchema
+from webapp.api.schemas import _WORDS, ApiErrorSchema
 from webapp.services.answers import finder
 from webapp.services.exports import as_csv, as_xlsx, files, hits, response, totals
 
@@ -45,7 +45,7 @@ class SearchExportQuerySchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    q = fields.String(load_default="")
+    q = fields.String(required=True, error_messages={"required": finder.BLANK_QUERY}, metadata=_WORDS)
     type = fields.String(load_default="")
     region = fields.String(load_default="")
     category = fields.String(load_default="")
