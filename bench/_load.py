@@ -142,6 +142,26 @@ def _postgres_range_statement(live):
     return text(statement.text.replace("WHERE id = :id", "WHERE id BETWEEN :first AND :last"))
 
 
+# The tables search reads, whichever layout the schema has (documents alone, or documents and their chunks).
+_SEARCH_TABLES = ("documents", "document_chunks")
+
+
+def index_size() -> dict[str, int]:
+    """Return the bytes PostgreSQL keeps for search: each table (with its TOAST) and each of its indexes."""
+    rows = db.session.execute(text("""
+        SELECT c.relname, pg_table_size(c.oid) FROM pg_class c
+         WHERE c.relkind = 'r' AND c.relname = ANY(:tables)
+        UNION ALL
+        SELECT i.relname, pg_relation_size(i.oid) FROM pg_index x
+          JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+         WHERE t.relname = ANY(:tables)
+    """), {"tables": list(_SEARCH_TABLES)}).all()
+    db.session.commit()
+    sizes = {name: int(size) for name, size in rows}
+    sizes["total"] = sum(sizes.values())
+    return sizes
+
+
 def verify_totals() -> int:
     """Return how many categories' totals differ from the sum of their counted documents (must be 0)."""
     return db.session.execute(text("""
