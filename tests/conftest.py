@@ -70,7 +70,7 @@ def clean_state(request, app):
     yield
     with app.app_context():
         db.session.remove()
-        db.session.execute(text("TRUNCATE documents, categories, api_tokens, users RESTART IDENTITY CASCADE"))
+        db.session.execute(text("TRUNCATE document_chunks, documents, categories, api_tokens, users RESTART IDENTITY CASCADE"))
         db.session.commit()
         broker.connection().flushdb()
     shutil.rmtree(app.config["UPLOAD_FOLDER"], ignore_errors=True)

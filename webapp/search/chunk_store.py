@@ -1,0 +1,88 @@
+"""Chunks in PostgreSQL: cut from a done document's text when it is indexed, read back for a page's cells.
+
+Both backends keep their chunks here (PostgreSQL also keeps each chunk's tsvector, its index), so
+cell locations and highlights are cut from the same rows whichever backend found the file, and
+`flask search reindex` can always rebuild them from the documents' text.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import text as sql
+
+from webapp.extensions import db
+from webapp.search.chunks import NUMBERS_LINE, Chunk, split_document
+
+# 'simple' plus unaccent (migration 0002): lowercase and accent-folded, so `café` finds `cafe`.
+CONFIG = "simple_folded"
+# PostgreSQL's parser skips anything that looks like an HTML tag (and a <script> body entirely), so
+# cell text like `<N/A>` would be unfindable; look-alike angle quotes keep it words, and readable.
+_UNTAG = "'<>', '\u2039\u203a'"
+VECTOR = f"to_tsvector('{CONFIG}', translate(:text, {_UNTAG})) || to_tsvector('{CONFIG}', :numbers)"
+
+# Locked while its chunks are replaced, so two indexers of one document (a job and the sweeper) take turns.
+_DOCUMENTS = sql("""
+    SELECT id, text, numbers FROM documents WHERE id = ANY(:ids) AND status = 'done' ORDER BY id FOR NO KEY UPDATE
+""")
+_CLEAR = sql("DELETE FROM document_chunks WHERE document_id = ANY(:ids)")
+_COLUMNS = "document_id, seq, first_line, first_column, text, numbers"
+_VALUES = ":document_id, :seq, :first_line, :first_column, :text, :numbers"
+_INSERT = sql(f"INSERT INTO document_chunks ({_COLUMNS}) VALUES ({_VALUES})")
+_INSERT_INDEXED = sql(f"INSERT INTO document_chunks ({_COLUMNS}, tsv) VALUES ({_VALUES}, {VECTOR})")
+_TEXTS = sql(f"""
+    SELECT c.document_id, c.seq, c.first_line, c.first_column, c.text
+      FROM unnest(CAST(:ids AS int[]), CAST(:seqs AS int[])) AS want(document_id, seq)
+      JOIN document_chunks c USING (document_id, seq)
+     WHERE c.first_line <> {NUMBERS_LINE}
+     ORDER BY c.document_id, c.seq
+""")
+_BREAKDOWNS = sql("SELECT id, breakdown FROM documents WHERE id = ANY(:ids)")
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk read back for a page: where in the grid it starts and its text."""
+
+    seq: int
+    first_line: int
+    first_column: int
+    text: str
+
+
+def store(document_ids: list[int], vectors: bool) -> dict[int, list[Chunk]]:
+    """Cut these done documents into chunks and keep them (with tsvectors when asked); the caller commits.
+
+    Chunks of the listed documents that are not done are removed.
+    """
+    found: dict[int, list[Chunk]] = {}
+    rows = db.session.execute(_DOCUMENTS, {"ids": document_ids}).all()
+    db.session.execute(_CLEAR, {"ids": document_ids})
+    for document_id, text, numbers in rows:
+        found[document_id] = split_document(text or "", numbers or "")
+    values = [{"document_id": document_id, "seq": c.seq, "first_line": c.first_line, "first_column": c.first_column,
+               "text": c.text, "numbers": c.numbers}
+              for document_id, chunks in found.items() for c in chunks]
+    if values:
+        db.session.execute(_INSERT_INDEXED if vectors else _INSERT, values)
+    return found
+
+
+def clear(document_id: int) -> None:
+    """Forget a document's chunks; the caller commits."""
+    db.session.execute(_CLEAR, {"ids": [document_id]})
+
+
+def texts(wanted: dict[int, list[int]]) -> dict[int, list[StoredChunk]]:
+    """Read the text chunks asked for (document id → chunk numbers), in order."""
+    pairs = [(document_id, seq) for document_id, seqs in wanted.items() for seq in seqs]
+    if not pairs:
+        return {}
+    rows = db.session.execute(_TEXTS, {"ids": [p[0] for p in pairs], "seqs": [p[1] for p in pairs]})
+    found: dict[int, list[StoredChunk]] = {}
+    for document_id, seq, first_line, first_column, text in rows:
+        found.setdefault(document_id, []).append(StoredChunk(seq, first_line, first_column, text))
+    return found
+
+
+def breakdowns(document_ids: list[int]) -> dict[int, dict | None]:
+    """Read where each document's sheets start in its grid (its breakdown)."""
+    return dict(db.session.execute(_BREAKDOWNS, {"ids": document_ids}).all())
