@@ -156,7 +156,7 @@ def find_regions(args):
 @bp.alt_response(503, schema=ApiErrorSchema, description="Search is unavailable")
 @access.viewer
 def search_files(args):
-    """Search file contents; highlights are escaped HTML where only <mark> is markup."""
+    """Search file contents; highlights and locations (cell and text) are escaped HTML where only <mark> is markup."""
     filters = finder.Filters(args["type"], args["region"], args["category"])
     try:
         return finder.search_documents(args["q"], filters, args["page"])
