@@ -68,13 +68,14 @@ def _long_line(row: str, line: int) -> Iterator[tuple[int, int, str]]:
 
 
 def _cut_long(text: str, size: int, breaks: str) -> Iterator[str]:
-    """Yield consecutive pieces of at most `size` characters, each ending at one of `breaks` where one is near."""
+    """Yield consecutive pieces of at most `size` characters, each ending at one of `breaks` (in that preference)."""
     start = 0
     while start < len(text):
         end = min(len(text), start + size)
         if end < len(text):
-            cut = max(text.rfind(mark, start + size // 2, end) for mark in breaks)
-            end = cut if cut > start else end
+            # The first kind of break found in the second half of the piece wins: a cell edge before a space.
+            cut = next((c for mark in breaks if (c := text.rfind(mark, start + size // 2, end)) > start), end)
+            end = cut
         yield text[start:end]
         start = end + (1 if end < len(text) and text[end] == " " else 0)
 

@@ -26,7 +26,8 @@ def or_as_pipes(raw: str) -> str:
 
 # A quoted phrase (an unclosed quote runs to the end, as websearch_to_tsquery reads it), or a bare word.
 _ITEM = re.compile(r'(-?)"([^"]*)"?|(\S+)')
-_HAS_WORD = re.compile(r"\w")
+# A letter or digit: PostgreSQL reads `_` and punctuation as blanks, so a term of only those finds nothing.
+_HAS_WORD = re.compile(r"[^\W_]")
 
 
 @dataclass(frozen=True)
