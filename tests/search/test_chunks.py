@@ -7,11 +7,10 @@ from webapp.search.chunks import CHUNK_CHARS, NUMBERS_LINE, split_document
 from webapp.search.syntax import clauses
 
 
-def test_short_text_is_one_chunk_then_its_numbers():
-    chunks = split_document("Sheet\ntea\t12.50\ncake\t3", "12.5")
-    assert [(c.seq, c.first_line, c.first_column) for c in chunks] == [(0, 0, 0), (1, NUMBERS_LINE, 0)]
-    assert chunks[0].text == "Sheet\ntea\t12.50\ncake\t3" and chunks[0].numbers == "12.5"
-    assert chunks[1].numbers == "12.5"
+def test_short_text_is_one_chunk_carrying_the_documents_numbers():
+    (chunk,) = split_document("Sheet\ntea\t12.50\ncake\t3 25%", "12.5 0.25")
+    assert (chunk.seq, chunk.first_line, chunk.first_column) == (0, 0, 0)
+    assert chunk.text == "Sheet\ntea\t12.50\ncake\t3 25%" and chunk.numbers == "12.5 0.25"
     assert [c.text for c in split_document("", "")] == [""]
 
 
@@ -35,9 +34,12 @@ def test_an_over_long_row_is_cut_at_a_cell_and_counts_the_cells_passed():
     assert chunks[0].text == "head" and any(c.text == "tail" and c.first_line == 2 for c in chunks)
 
 
-def test_a_chunk_carries_the_canonical_form_of_numbers_it_writes_otherwise():
-    (chunk, numbers) = split_document("price 0012 and 1,234.50 and 7", "1234.5 12")
-    assert chunk.numbers == "12 1234.5" and numbers.numbers == "1234.5 12"
+def test_each_chunk_of_a_long_text_carries_the_numbers_it_writes_then_the_documents_list_follows():
+    text = "price 0012 and 1,234.50 and 7\n" + "\n".join(["filler " * 20] * 200) + "\nlast 25% 3.50"
+    chunks = split_document(text, "1234.5 12 0.25 3.5")
+    assert len(chunks) > 2 and chunks[0].numbers == "12 1234.5"
+    assert chunks[-2].numbers == "3.5" and chunks[-2].text.endswith("last 25% 3.50")
+    assert (chunks[-1].first_line, chunks[-1].text, chunks[-1].numbers) == (NUMBERS_LINE, "", "1234.5 12 0.25 3.5")
 
 
 @pytest.mark.parametrize(("query", "spelled"), [

@@ -5,7 +5,8 @@ highlights stop at 1,000,000 characters. Chunks of at most CHUNK_CHARS character
 both, so every row of a file of any size is indexed. Each chunk knows the line (a row of the grid) it
 starts on and the field (column) it starts at, so a match inside it names its cell. The numbers a
 chunk writes otherwise than a search types them (`12.50`, `0012`, `1,234.50`) travel with it, so
-`12.5` finds the chunk; the document's own list of such numbers is indexed after its text chunks.
+`12.5` finds the chunk; the document's own list of such numbers is indexed after its text chunks
+(a file of one chunk carries that list in its chunk).
 """
 
 import re
@@ -34,8 +35,11 @@ class Chunk:
 
 def split_document(text: str, numbers: str) -> list[Chunk]:
     """Cut a document's text into chunks in order, then its numbers list; always at least one chunk."""
-    found = [Chunk(seq, line, column, piece, _numbers_in(piece))
-             for seq, (line, column, piece) in enumerate(_pieces(text or ""))]
+    pieces = list(_pieces(text or ""))
+    if len(pieces) == 1 and len(numbers or "") <= CHUNK_CHARS:
+        # Most files: one chunk, carrying the document's own numbers list (exactly what a whole-file index held).
+        return [Chunk(0, 0, 0, pieces[0][2], numbers or "")]
+    found = [Chunk(seq, line, column, piece, _numbers_in(piece)) for seq, (line, column, piece) in enumerate(pieces)]
     for piece in _cut_long(numbers or "", CHUNK_CHARS, " "):
         found.append(Chunk(len(found), NUMBERS_LINE, 0, "", piece))
     return found
