@@ -3,6 +3,9 @@ by its cell and highlighted; words in distant rows are ANDed as in a small file;
 hold for the cells listed; a file is listed once; region scopes still apply.
 """
 
+import os
+import random
+
 import pytest
 
 from tests.fixtures_files import xlsx_bytes
@@ -122,9 +125,16 @@ def test_searchable_means_a_search_finds_it_at_once(app, client, api, make_workb
 
 @pytest.mark.slow
 def test_the_last_row_of_a_30_mb_workbook_is_found(app, client, api, run_jobs):
-    rows = _rows(560_000)
+    if app.config.get("ELASTICSEARCH_URL") and not os.environ.get("ELASTICSEARCH_URL"):
+        # The emulator analyses a file's text again at every search: 40 MB takes it past the request timeout.
+        pytest.skip("noida-db scans text linearly; run with ELASTICSEARCH_URL for a real Elasticsearch")
+    codes = random.Random(7)
+    rows: list[list[object]] = [["opening kettle", 1]]
+    # Product codes compress about as little as real ones do, so the file itself is ~30 MB.
+    rows += [[f"code {codes.getrandbits(64):016x} lot {codes.getrandbits(40):010x}", i % 97] for i in range(1_000_000)]
+    rows += [["closing teapot lot 7.64", 3]]
     data = xlsx_bytes({"Ledger": rows})
-    assert len(data) > 25 * 2**20
+    assert len(data) > 28 * 10**6
     api.create_category("archive")
     api.upload("archive", ("huge.xlsx", data))
     run_jobs()
