@@ -13,9 +13,8 @@ from webapp.search import chunk_store
 from webapp.search.base import IndexDifferences, Progress, SearchHit, SearchQuery, SearchResults, SearchUnavailable
 from webapp.search.chunks import Chunk
 from webapp.search.elastic_index import VersionedIndices, connect, reachable
-from webapp.search.locate import CHUNKS_PER_HIT, place_hits
-from webapp.search.syntax import Clause, Term, clauses, pipes_as_or
-from webapp.workbook.numbers import canonical_query
+from webapp.search.elastic_query import file_query, matched_chunks
+from webapp.search.locate import place_hits
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +24,6 @@ BULK_CHARS = 8_000_000
 MAX_WINDOW = 10_000
 MAX_CATEGORIES = 50_000
 PING_TIMEOUT = 2
-# The query language PostgreSQL's websearch_to_tsquery also speaks: no prefix, fuzzy or slop operators.
-_FLAGS = "AND|OR|NOT|PHRASE|PRECEDENCE|WHITESPACE"
 # A transaction that counted a document can commit a little after its now(); a rebuild re-sends those too.
 _CATCH_UP_MARGIN = "5 minutes"
 
@@ -62,21 +59,6 @@ class Written:
     def chars(self) -> int:
         """Return how much text the document sends."""
         return sum(len(c.text) + len(c.numbers) for c in self.chunks)
-
-
-def query_clauses(raw: str) -> list[Clause]:
-    """Split what a user typed into clauses (canonical numbers, `|` as `or`), as PostgreSQL's search does."""
-    return clauses(pipes_as_or(canonical_query(raw)))
-
-
-def _in_a_chunk(spelled: str, name: str | None) -> dict:
-    """Return a nested query: one chunk holds the words; name it to learn which chunks did."""
-    words = {"simple_query_string": {"query": spelled, "fields": ["chunks.text", "chunks.numbers"],
-                                     "default_operator": "and", "flags": _FLAGS}}
-    nested: dict = {"path": "chunks", "score_mode": "max", "query": words}
-    if name is not None:
-        nested["inner_hits"] = {"name": name, "size": CHUNKS_PER_HIT, "_source": False}
-    return {"nested": nested}
 
 
 class ElasticSearch:
@@ -202,24 +184,24 @@ class ElasticSearch:
 
     def search(self, query: SearchQuery) -> SearchResults:
         """Return the best-scored page of matches; highlights and cells come from the chunks that matched."""
-        body = {"query": self._query(query.text, query.category_ids, inner=True), "track_total_hits": True,
+        body = {"query": file_query(query.text, query.category_ids, inner=True), "track_total_hits": True,
                 "source": False, "timeout": f"{current_app.config['SEARCH_STATEMENT_TIMEOUT_MS']}ms"}
         if query.offset + query.per_page > MAX_WINDOW:
-            body["query"] = self._query(query.text, query.category_ids, inner=False)
+            body["query"] = file_query(query.text, query.category_ids, inner=False)
             response = self._search(size=0, **body)
             return SearchResults(response["hits"]["total"]["value"] if response else 0, [])
         response = self._search(from_=query.offset, size=query.per_page,
                                 sort=[{"_score": "desc"}, {"document_id": "desc"}], **body)
         if response is None:
             return SearchResults(0, [])
-        hits = [SearchHit(int(hit["_id"]), chunks=_matched_chunks(hit)) for hit in response["hits"]["hits"]]
+        hits = [SearchHit(int(hit["_id"]), chunks=matched_chunks(hit)) for hit in response["hits"]["hits"]]
         place_hits(hits, query.text)
         return SearchResults(response["hits"]["total"]["value"], hits)
 
     def matching_categories(self, term: str) -> dict[int, int]:
         """Count matching documents per category with a terms aggregation."""
         response = self._search(
-            size=0, query=self._query(term, None, inner=False),
+            size=0, query=file_query(term, None, inner=False),
             aggs={"categories": {"terms": {"field": "category_id", "size": MAX_CATEGORIES}}},
         )
         if response is None:
@@ -251,21 +233,6 @@ class ElasticSearch:
         # Health checks must answer quickly even when Elasticsearch hangs.
         return bool(self.client.options(request_timeout=PING_TIMEOUT, max_retries=0).ping())
 
-    def _query(self, raw: str, category_ids: tuple[int, ...] | None, inner: bool) -> dict:
-        """Each clause must be in one chunk of the file, an excluded term in none (as PostgreSQL's search does)."""
-        found = query_clauses(raw)
-        must, must_not = [], []
-        for number, clause in enumerate(found):
-            excluded = clause.excluded
-            if excluded:
-                must_not.append(_in_a_chunk(Term(excluded.text, excluded.phrase).spelled(), None))
-            else:
-                must.append(_in_a_chunk(clause.spelled("|"), f"c{number}" if inner else None))
-        limits = [] if category_ids is None else [{"terms": {"category_id": [str(c) for c in category_ids]}}]
-        if not found:
-            must = [{"match_none": {}}]
-        return {"bool": {"must": must, "must_not": must_not, "filter": limits}}
-
     def _search(self, **body) -> dict | None:
         """Search the alias; None when there is no index yet."""
         with reachable("search"):
@@ -288,13 +255,6 @@ def _rows(document_ids: list[int]) -> list[Written]:
             for row in db.session.execute(_ROWS, {"ids": document_ids})]
     db.session.commit()
     return sorted(rows, key=lambda row: row.id)
-
-
-def _matched_chunks(hit: dict) -> list[int]:
-    """Return the chunks a hit's words were found in (the nested offsets of its inner hits), first ones first."""
-    offsets = {inner["_nested"]["offset"] for found in hit.get("inner_hits", {}).values()
-               for inner in found["hits"]["hits"] if "_nested" in inner}
-    return sorted(offsets)
 
 
 def _mark_indexed(document_ids: list[int]) -> None:
