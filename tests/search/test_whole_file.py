@@ -148,3 +148,4 @@ def test_the_last_row_of_a_30_mb_workbook_is_found(app, client, api, run_jobs):
     hit = _hit(client, '"closing teapot"', "huge.xlsx")
     assert hit is not None and hit["locations"][0]["cell"] == f"Ledger!A{len(rows)}"
     assert any("<mark>closing teapot</mark>" in fragment for fragment in hit["highlights"])
+    assert client.get("/api/regions", query_string={"term": "teapot"}).json["regions"] == ["Asia"]
