@@ -2,7 +2,8 @@
 
 A new table `document_chunks` holds each done document's text in blocks of rows (at most 16,000
 characters, a very long row cut at a field), with the line and field each block starts at and the
-canonical forms of the numbers it writes; PostgreSQL search indexes each chunk's tsvector (GIN).
+canonical forms of the numbers it writes; PostgreSQL search indexes each chunk's tsvector (GIN). A
+file of one chunk (most files) keeps no copy of its text there: `text` NULL means the document's.
 The documents' own tsvector goes. Existing documents are marked "not yet searchable": the worker's
 sweeper (or `flask search reindex`, which with Elasticsearch is needed for the new index layout)
 splits and indexes them again from the text PostgreSQL keeps.
@@ -27,7 +28,8 @@ def upgrade():
         sa.Column("seq", sa.Integer, nullable=False),
         sa.Column("first_line", sa.Integer, nullable=False),
         sa.Column("first_column", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("text", sa.Text, nullable=False, server_default=""),
+        # NULL: the chunk is the document's whole text (most files), read from documents.text, not copied.
+        sa.Column("text", sa.Text),
         sa.Column("numbers", sa.Text, nullable=False, server_default=""),
         sa.Column("tsv", TSVECTOR),
         sa.PrimaryKeyConstraint("document_id", "seq", name="pk_document_chunks"),

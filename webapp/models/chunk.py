@@ -18,6 +18,7 @@ class DocumentChunk(db.Model):
     # The grid line (row) and field (column) the chunk starts at; -1 for the document's numbers list.
     first_line: Mapped[int]
     first_column: Mapped[int] = mapped_column(server_default="0")
-    text: Mapped[str] = mapped_column(Text, server_default="")
+    # NULL when the chunk is the document's whole text (most files): it is read from the document, not copied.
+    text: Mapped[str | None] = mapped_column(Text)
     numbers: Mapped[str] = mapped_column(Text, server_default="")
     tsv = mapped_column(TSVECTOR)

@@ -25,13 +25,15 @@ _DOCUMENTS = sql("""
 """)
 _CLEAR = sql("DELETE FROM document_chunks WHERE document_id = ANY(:ids)")
 _COLUMNS = "document_id, seq, first_line, first_column, text, numbers"
-_VALUES = ":document_id, :seq, :first_line, :first_column, :text, :numbers"
+# A file of one chunk (most files) keeps no copy of its text here: NULL stands for the document's own text.
+_VALUES = ":document_id, :seq, :first_line, :first_column, :stored, :numbers"
 _INSERT = sql(f"INSERT INTO document_chunks ({_COLUMNS}) VALUES ({_VALUES})")
 _INSERT_INDEXED = sql(f"INSERT INTO document_chunks ({_COLUMNS}, tsv) VALUES ({_VALUES}, {VECTOR})")
 _TEXTS = sql(f"""
-    SELECT c.document_id, c.seq, c.first_line, c.first_column, c.text
+    SELECT c.document_id, c.seq, c.first_line, c.first_column, coalesce(c.text, d.text, '')
       FROM unnest(CAST(:ids AS int[]), CAST(:seqs AS int[])) AS want(document_id, seq)
       JOIN document_chunks c USING (document_id, seq)
+      JOIN documents d ON d.id = c.document_id
      WHERE c.first_line <> {NUMBERS_LINE}
      ORDER BY c.document_id, c.seq
 """)
@@ -59,7 +61,7 @@ def store(document_ids: list[int], vectors: bool) -> dict[int, list[Chunk]]:
     for document_id, text, numbers in rows:
         found[document_id] = split_document(text or "", numbers or "")
     values = [{"document_id": document_id, "seq": c.seq, "first_line": c.first_line, "first_column": c.first_column,
-               "text": c.text, "numbers": c.numbers}
+               "text": c.text, "stored": None if len(chunks) == 1 else c.text, "numbers": c.numbers}
               for document_id, chunks in found.items() for c in chunks]
     if values:
         db.session.execute(_INSERT_INDEXED if vectors else _INSERT, values)
