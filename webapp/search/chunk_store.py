@@ -5,7 +5,7 @@ cell locations and highlights are cut from the same rows whichever backend found
 `flask search reindex` can always rebuild them from the documents' text.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import text as sql
 
@@ -29,15 +29,16 @@ _COLUMNS = "document_id, seq, first_line, first_column, text, numbers"
 _VALUES = ":document_id, :seq, :first_line, :first_column, :stored, :numbers"
 _INSERT = sql(f"INSERT INTO document_chunks ({_COLUMNS}) VALUES ({_VALUES})")
 _INSERT_INDEXED = sql(f"INSERT INTO document_chunks ({_COLUMNS}, tsv) VALUES ({_VALUES}, {VECTOR})")
-_TEXTS = sql(f"""
-    SELECT c.document_id, c.seq, c.first_line, c.first_column, coalesce(c.text, d.text, '')
+# What a page reads of a hit's chunk: its document's breakdown (where sheets start) and the chunk's text.
+HIT_COLUMNS = "c.document_id, d.breakdown, c.seq, c.first_line, c.first_column, coalesce(c.text, d.text, '')"
+_BY_NUMBER = sql(f"""
+    SELECT {HIT_COLUMNS}
       FROM unnest(CAST(:ids AS int[]), CAST(:seqs AS int[])) AS want(document_id, seq)
       JOIN document_chunks c USING (document_id, seq)
       JOIN documents d ON d.id = c.document_id
      WHERE c.first_line <> {NUMBERS_LINE}
      ORDER BY c.document_id, c.seq
 """)
-_BREAKDOWNS = sql("SELECT id, breakdown FROM documents WHERE id = ANY(:ids)")
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,14 @@ class StoredChunk:
     first_line: int
     first_column: int
     text: str
+
+
+@dataclass
+class HitText:
+    """What a page needs to locate a hit's cells: where its sheets start, and the chunks the words are in."""
+
+    breakdown: dict | None
+    chunks: list[StoredChunk] = field(default_factory=list)
 
 
 def store(document_ids: list[int], vectors: bool) -> dict[int, list[Chunk]]:
@@ -73,18 +82,17 @@ def clear(document_id: int) -> None:
     db.session.execute(_CLEAR, {"ids": [document_id]})
 
 
-def texts(wanted: dict[int, list[int]]) -> dict[int, list[StoredChunk]]:
-    """Read the text chunks asked for (document id → chunk numbers), in order."""
+def by_number(wanted: dict[int, list[int]]) -> dict[int, HitText]:
+    """Read the text chunks asked for (document id → chunk numbers), in order, with each document's breakdown."""
     pairs = [(document_id, seq) for document_id, seqs in wanted.items() for seq in seqs]
     if not pairs:
         return {}
-    rows = db.session.execute(_TEXTS, {"ids": [p[0] for p in pairs], "seqs": [p[1] for p in pairs]})
-    found: dict[int, list[StoredChunk]] = {}
-    for document_id, seq, first_line, first_column, text in rows:
-        found.setdefault(document_id, []).append(StoredChunk(seq, first_line, first_column, text))
+    return collect(db.session.execute(_BY_NUMBER, {"ids": [p[0] for p in pairs], "seqs": [p[1] for p in pairs]}))
+
+
+def collect(rows) -> dict[int, HitText]:
+    """Group rows of HIT_COLUMNS by document, chunks in the order read."""
+    found: dict[int, HitText] = {}
+    for document_id, breakdown, seq, first_line, first_column, text in rows:
+        found.setdefault(document_id, HitText(breakdown)).chunks.append(StoredChunk(seq, first_line, first_column, text))
     return found
-
-
-def breakdowns(document_ids: list[int]) -> dict[int, dict | None]:
-    """Read where each document's sheets start in its grid (its breakdown)."""
-    return dict(db.session.execute(_BREAKDOWNS, {"ids": document_ids}).all())

@@ -15,7 +15,7 @@ from markupsafe import Markup, escape
 
 from webapp.search import chunk_store
 from webapp.search.base import Location, SearchHit
-from webapp.search.chunk_store import StoredChunk
+from webapp.search.chunk_store import HitText, StoredChunk
 from webapp.search.highlight import MATCHES_PER_DOCUMENT, Budget, exclusion_pattern, fragments, marked, query_pattern
 from webapp.workbook.cellref import column_letters
 
@@ -25,23 +25,25 @@ CHUNKS_PER_HIT = 3
 _PLAIN_SHEET_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 
 
-def place_hits(hits: list[SearchHit], query: str) -> None:
-    """Fill each hit's highlights and cell locations from the chunks its backend found the words in."""
+def place_hits(hits: list[SearchHit], query: str, read: dict[int, HitText] | None = None) -> None:
+    """Fill each hit's highlights and cell locations from the chunks its backend found the words in.
+
+    A backend that has already read those chunks passes them; otherwise they are read by `hit.chunks`.
+    """
     pattern = query_pattern(query)
     if not hits or pattern is None:
         return
     exclude = exclusion_pattern(query)
-    wanted = {hit.document_id: (hit.chunks or [0])[:CHUNKS_PER_HIT] for hit in hits}
-    chunks = chunk_store.texts(wanted)
-    sheets = chunk_store.breakdowns(list(wanted))
+    if read is None:
+        read = chunk_store.by_number({hit.document_id: (hit.chunks or [0])[:CHUNKS_PER_HIT] for hit in hits})
     budget = Budget()
     for hit in hits:
-        found = chunks.get(hit.document_id)
-        if not found:
+        found = read.get(hit.document_id)
+        if found is None or not found.chunks:
             continue  # deleted since the index saw it
         mine = Budget(min(budget.left, MATCHES_PER_DOCUMENT))
-        hit.locations = locate(found, sheets.get(hit.document_id), pattern, mine, exclude)
-        hit.highlights = fragments([chunk.text for chunk in found], pattern, mine)
+        hit.locations = locate(found.chunks, found.breakdown, pattern, mine, exclude)
+        hit.highlights = fragments([chunk.text for chunk in found.chunks], pattern, mine)
         budget.left -= min(budget.left, MATCHES_PER_DOCUMENT) - mine.left
 
 

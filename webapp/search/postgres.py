@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from webapp.extensions import db
 from webapp.search import chunk_store
 from webapp.search.base import IndexDifferences, Progress, SearchHit, SearchQuery, SearchResults, SearchUnavailable
-from webapp.search.chunk_store import CONFIG
+from webapp.search.chunk_store import CONFIG, HIT_COLUMNS
 from webapp.search.chunks import NUMBERS_LINE
 from webapp.search.locate import CHUNKS_PER_HIT, place_hits
 from webapp.search.syntax import Clause, Term, clauses, pipes_as_or
@@ -39,11 +39,13 @@ _STALE = text(f"""
 _DONE = text("SELECT count(*) FROM documents WHERE status = 'done'")
 # The first chunks of each hit holding any of the words sought, for its cell locations and highlights.
 _FOUND_CHUNKS = text(f"""
-    SELECT h.id, c.seq FROM unnest(CAST(:ids AS int[])) AS h(id)
-     CROSS JOIN LATERAL (SELECT c.seq FROM document_chunks c
+    SELECT {HIT_COLUMNS} FROM unnest(CAST(:ids AS int[])) AS h(id)
+      JOIN documents d ON d.id = h.id
+     CROSS JOIN LATERAL (SELECT c.document_id, c.seq, c.first_line, c.first_column, c.text FROM document_chunks c
                           WHERE c.document_id = h.id AND c.first_line <> {NUMBERS_LINE}
                             AND c.tsv @@ websearch_to_tsquery('{CONFIG}', :any)
                           ORDER BY c.seq LIMIT {CHUNKS_PER_HIT}) c
+     ORDER BY c.document_id, c.seq
 """)
 
 
@@ -133,21 +135,20 @@ class PostgresSearch:
             matches = rows[0][1] if rows else self._count(words.where + (_IN_CATEGORIES if filtered else ""),
                                                           params, window + 1)
             hits = [SearchHit(row[0]) for row in rows]
-            self._found_chunks(hits, words)
             # Highlights are cut in Python from the chunks read for cell locations: ts_headline re-read and
             # re-parsed every hit's text inside the search query, a third of a search's database time.
-            place_hits(hits, query.text)
+            place_hits(hits, query.text, self._found_chunks(hits, words))
         return SearchResults(min(matches, window), hits, total_is_estimate=matches > window)
 
-    def _found_chunks(self, hits: list[SearchHit], words: Words) -> None:
+    def _found_chunks(self, hits: list[SearchHit], words: Words) -> dict[int, chunk_store.HitText]:
+        """Read the first chunks of each hit holding any word sought, with its breakdown, in one statement."""
         if not hits or not words.params["any"]:
-            return
-        found: dict[int, list[int]] = {}
-        for document_id, seq in db.session.execute(_FOUND_CHUNKS, {"ids": [h.document_id for h in hits],
-                                                                   "any": words.params["any"]}):
-            found.setdefault(document_id, []).append(seq)
+            return {}
+        read = chunk_store.collect(db.session.execute(
+            _FOUND_CHUNKS, {"ids": [h.document_id for h in hits], "any": words.params["any"]}))
         for hit in hits:
-            hit.chunks = sorted(found.get(hit.document_id, []))
+            hit.chunks = [chunk.seq for chunk in read.get(hit.document_id, chunk_store.HitText(None)).chunks]
+        return read
 
     def _count(self, where: str, params: dict, limit: int) -> int:
         """Count matches, stopping at `limit` (for a page past the last one)."""
@@ -232,14 +233,14 @@ def _newest(words: Words, filtered: bool) -> str:
 
 @contextmanager
 def _bounded() -> Iterator[None]:
-    """Run a search's statements under SEARCH_STATEMENT_TIMEOUT_MS; a database away or too slow is 'unavailable'."""
+    """Run a search's statements under SEARCH_STATEMENT_TIMEOUT_MS; a database away or too slow is 'unavailable'.
+
+    The limit is local to the request's transaction (set_config(…, true)), which ends with the request.
+    """
     try:
-        before = db.session.execute(
-            text("SELECT current_setting('statement_timeout'), set_config('statement_timeout', :ms, true)"),
-            {"ms": str(current_app.config["SEARCH_STATEMENT_TIMEOUT_MS"])},
-        ).scalar()
+        db.session.execute(text("SELECT set_config('statement_timeout', :ms, true)"),
+                           {"ms": str(current_app.config["SEARCH_STATEMENT_TIMEOUT_MS"])})
         yield
-        db.session.execute(text("SELECT set_config('statement_timeout', :before, true)"), {"before": before})
     except OperationalError as exc:  # psycopg's QueryCanceled (the timeout) is one too
         db.session.rollback()
         raise SearchUnavailable(str(exc)) from exc
