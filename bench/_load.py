@@ -3,14 +3,13 @@
 The worker's path per document is: mark done with text/numbers/total, add the total to the
 category in the same transaction, then index. Here the same three effects happen per batch:
 COPY the done rows, add their totals with one `total = total + delta` UPDATE and write their ledger rows,
-in one transaction; then fill the search index with the backend's own expression over a range of ids.
+in one transaction; then fill the search index through the backend's own bulk path (`rebuild`).
 """
 
 import multiprocessing
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 
 import click
 from sqlalchemy import text
@@ -93,65 +92,39 @@ def _copy_batch(category_ids: list[int], rows: list[Row]) -> None:
     db.session.commit()
 
 
-def index_documents(batch: int = BATCH) -> float:
-    """Index every done document the search backend has not seen yet, in bulk; return seconds."""
+def index_documents() -> float:
+    """Index every done document the search backend has not seen yet, through its own bulk path; return seconds.
+
+    That path is `rebuild` (what `flask search reindex` runs): PostgreSQL cuts each document into chunks
+    and indexes them in batches, Elasticsearch fills a new index.
+    """
     started = time.monotonic()
-    statement = _postgres_range_statement(search.backend())
-    if statement is None:
-        _rebuild_index()
-    else:
-        _index_ranges(statement, batch)
+    ids = list(db.session.scalars(text("SELECT id FROM documents WHERE status = 'done' AND indexed_at IS NULL ORDER BY id")))
+    db.session.commit()
+    with click.progressbar(length=len(ids), label="Indexing documents", file=sys.stderr, show_pos=True) as bar:
+        search.rebuild(ids, bar.update)
     vacuum()
     return time.monotonic() - started
 
 
-def _rebuild_index() -> None:
-    """Other backends: their own bulk path, `rebuild` (what `flask search reindex` runs)."""
-    ids = list(db.session.scalars(text("SELECT id FROM documents WHERE status = 'done' ORDER BY id")))
+# The tables search reads, whichever layout the schema has (documents alone, or documents and their chunks).
+_SEARCH_TABLES = ("documents", "document_chunks")
+
+
+def index_size() -> dict[str, int]:
+    """Return the bytes PostgreSQL keeps for search: each table (with its TOAST) and each of its indexes."""
+    rows = db.session.execute(text("""
+        SELECT c.relname, pg_table_size(c.oid) FROM pg_class c
+         WHERE c.relkind = 'r' AND c.relname = ANY(:tables)
+        UNION ALL
+        SELECT i.relname, pg_relation_size(i.oid) FROM pg_index x
+          JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+         WHERE t.relname = ANY(:tables)
+    """), {"tables": list(_SEARCH_TABLES)}).all()
     db.session.commit()
-    with click.progressbar(length=len(ids), label="Indexing documents", file=sys.stderr, show_pos=True) as bar:
-        search.rebuild(ids, bar.update)
-
-
-def _index_ranges(statement, batch: int) -> None:
-    """PostgreSQL: run the backend's own index UPDATE over id ranges instead of one id at a time."""
-    lo, hi = db.session.execute(
-        text("SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM documents WHERE indexed_at IS NULL AND status = 'done'")
-    ).one()
-    with _gin_index_built_after(hi - lo + 1), click.progressbar(
-        length=hi - lo + 1, label="Indexing documents", file=sys.stderr, show_pos=True
-    ) as bar:
-        for first in range(lo, hi + 1, batch):
-            db.session.execute(statement, {"first": first, "last": min(first + batch - 1, hi)})
-            db.session.commit()
-            bar.update(min(batch, hi - first + 1))
-
-
-@contextmanager
-def _gin_index_built_after(rows: int):
-    """For a large bulk index, drop the GIN index and build it again afterwards (same definition)."""
-    definition = None
-    if rows > 20_000:
-        definition = db.session.execute(text("SELECT pg_get_indexdef('ix_documents_tsv'::regclass)")).scalar()
-        db.session.execute(text("DROP INDEX ix_documents_tsv"))
-        db.session.commit()
-    try:
-        yield
-    finally:
-        if definition is not None:
-            print("Building the GIN index", file=sys.stderr, flush=True)
-            db.session.rollback()
-            db.session.execute(text(definition))
-            db.session.commit()
-
-
-def _postgres_range_statement(live):
-    """Return the PostgreSQL backend's own index UPDATE widened from one id to a range, if it is that backend."""
-    module = sys.modules.get(type(live).__module__)
-    statement = getattr(module, "_INDEX", None)
-    if statement is None or "WHERE id = :id" not in statement.text:
-        return None
-    return text(statement.text.replace("WHERE id = :id", "WHERE id BETWEEN :first AND :last"))
+    sizes = {name: int(size) for name, size in rows}
+    sizes["total"] = sum(sizes.values())
+    return sizes
 
 
 def verify_totals() -> int:
@@ -189,6 +162,7 @@ def vacuum() -> None:
     db.session.commit()
     with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE documents"))
+        connection.execute(text("VACUUM ANALYZE document_chunks"))
         connection.execute(text("VACUUM ANALYZE categories"))
 
 

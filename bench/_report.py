@@ -63,6 +63,10 @@ def print_report(result: dict) -> None:
         load = result["steps"][step].get("load_average")
         print(f"load up to {int(step):,} documents: copy {seconds['copy']} s, index {seconds['index']} s; "
               f"machine load average while measuring: {load}")
+        sizes = result.get("index_bytes", {}).get(step)
+        if sizes:
+            parts = ", ".join(f"{name} {size / 2**20:.1f} MB" for name, size in sorted(sizes.items()) if name != "total")
+            print(f"  search storage at {int(step):,} documents: {sizes['total'] / 2**20:.1f} MB ({parts})")
     print(f"\np50/p95 in ms with {clients} concurrent clients at each size, then with 1 client at full size; "
           f"growth = p95 at {int(steps[-1]):,} ÷ p95 at {int(steps[0]):,} ({clients} clients)")
     print("`_uncached` rows: the same request on a server that computes every answer afresh (as when data changes "

@@ -199,6 +199,7 @@ def run(args) -> dict:
             with app.app_context():
                 result["load_seconds"][str(step)] = {"copy": round(_load.load_documents(category_ids, loaded, step), 1),
                                                      "index": round(_load.index_documents(), 1)}
+                result.setdefault("index_bytes", {})[str(step)] = _load.index_size()
             loaded = step
             if not servers:
                 servers = {"app": stack.serve()[0], "uncached": stack.serve(SNAPSHOT_CACHE="0")[0],

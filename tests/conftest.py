@@ -71,8 +71,8 @@ def clean_state(request, app):
     yield
     with app.app_context():
         db.session.remove()
-        db.session.execute(text("TRUNCATE total_changes, audit_events, document_details, documents, categories, "
-                                "api_tokens, users RESTART IDENTITY CASCADE"))
+        db.session.execute(text("TRUNCATE total_changes, audit_events, document_details, document_chunks, documents, "
+                                "categories, api_tokens, users RESTART IDENTITY CASCADE"))
         db.session.commit()
         broker.connection().flushdb()
     shutil.rmtree(app.config["UPLOAD_FOLDER"], ignore_errors=True)

@@ -85,6 +85,9 @@ class Config:
     # How often workers look for stranded documents, and how long one may sit queued before it is re-sent.
     SWEEP_INTERVAL_SECONDS = _int("SWEEP_INTERVAL_SECONDS", 60)
     SEARCH_PAGE_SIZE = _int("SEARCH_PAGE_SIZE", 20)
+    # A search (or find_regions) statement running longer is cancelled and answers "unavailable" (milliseconds);
+    # Elasticsearch gets the same budget as its search timeout.
+    SEARCH_STATEMENT_TIMEOUT_MS = _int("SEARCH_STATEMENT_TIMEOUT_MS", 5000)
     # Reuse sum_type, dashboard and PostgreSQL search answers while the database is unchanged
     # (services/answers/snapshot_cache.py); 0 computes every answer afresh (the bench measures both).
     SNAPSHOT_CACHE = os.environ.get("SNAPSHOT_CACHE", "1") != "0"

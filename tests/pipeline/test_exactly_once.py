@@ -291,7 +291,8 @@ def test_a_counted_document_the_index_missed_is_caught_up(api, client, upload, r
     api.create_category("phones")
     (doc,) = upload("phones", 4242)
     run_jobs()
-    _sql(app, "UPDATE documents SET indexed_at = NULL, tsv = NULL WHERE id = :id", id=doc)
+    _sql(app, "UPDATE documents SET indexed_at = NULL WHERE id = :id", id=doc)
+    _sql(app, "DELETE FROM document_chunks WHERE document_id = :id", id=doc)
     assert client.get("/api/search?q=4242").json["total"] == 0
     assert "not yet searchable" in client.get(f"/documents/{doc}").text
     result = runner.invoke(args=["documents", "resume"])

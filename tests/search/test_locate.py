@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 
 from tests.fixtures_files import csv_bytes, xlsx_bytes
-from webapp.search.highlight import query_pattern
+from webapp.search.chunk_store import StoredChunk
+from webapp.search.chunks import split_document
+from webapp.search.highlight import Budget, exclusion_pattern, query_pattern
 from webapp.search.locate import locate
 from webapp.workbook.extract import extract
 
@@ -68,18 +70,24 @@ def test_the_search_page_shows_cell_locations(client, catalogue):
     assert "Prices!B4" in page and "<mark>charger</mark>" in page
 
 
+def _located(path, query: str) -> list[str]:
+    """Locate the query's cells in every chunk of an extracted file, as a page of hits does."""
+    extraction = extract(path)
+    chunks = [StoredChunk(c.seq, c.first_line, c.first_column, c.text)
+              for c in split_document(extraction.text, extraction.numbers) if c.first_line >= 0]
+    found = locate(chunks, extraction.breakdown(), query_pattern(query), Budget(), exclusion_pattern(query))
+    return [loc.cell.unescape() for loc in found]
+
+
 def test_locations_follow_the_grid_across_sheets_and_quote_sheet_names(tmp_path):
     path = tmp_path / "w.xlsx"
     path.write_bytes(xlsx_bytes({"A": [["x"]], "Q3 sales": [["", "", ""], ["", "", "tea 3"]], "It's": [["tea"]]}))
-    extraction = extract(path)
-    found = locate(extraction.text, extraction.breakdown(), query_pattern("tea"))
-    assert [loc.cell for loc in found] == ["'Q3 sales'!C2", "'It''s'!A1"]
+    assert _located(path, "tea") == ["'Q3 sales'!C2", "'It''s'!A1"]
 
 
-def test_only_the_first_cells_are_located_and_excluded_words_are_not(tmp_path):
+def test_only_the_first_cells_are_located_and_cells_holding_an_excluded_word_are_not(tmp_path):
     path = tmp_path / "w.xlsx"
     path.write_bytes(xlsx_bytes({"S": [["tea"], ["tea"], ["tea and milk"], ["tea"], ["milk"]]}))
-    extraction = extract(path)
-    assert [loc.cell for loc in locate(extraction.text, extraction.breakdown(), query_pattern("tea"))] == ["S!A1", "S!A2", "S!A3"]
-    assert [loc.cell for loc in locate(extraction.text, extraction.breakdown(), query_pattern("milk -tea"))] == ["S!A3", "S!A5"]
+    assert _located(path, "tea") == ["S!A1", "S!A2", "S!A3"]
+    assert _located(path, "milk -tea") == ["S!A5"]
     assert query_pattern("-tea") is None

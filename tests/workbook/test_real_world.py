@@ -7,7 +7,7 @@ import zipfile
 import pytest
 import xlsxwriter
 
-from tests.fixtures_files import OdsTime, csv_bytes, ods_bytes
+from tests.fixtures_files import OdsTime, csv_bytes, ods_bytes, xls_bytes, xlsx_with_sheet_xml
 from webapp.extensions import db
 from webapp.models import Document
 
@@ -63,6 +63,29 @@ def test_a_koffice_ods_with_whitespace_between_cells_is_read_by_the_second_reade
     assert breakdown["reader"] == document["reader"] == "the OpenDocument XML (ElementTree)"
     page = client.get(f"/documents/{document['id']}").text
     assert "Read with the OpenDocument XML (ElementTree), because the usual reader" in page
+
+
+def test_an_xlsx_with_an_error_value_calamine_refuses_is_read_by_openpyxl(processed, client):
+    # Excel 365 writes dynamic-array errors such as #SPILL! and #CALC!, which python-calamine does not know.
+    sheet = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/'
+             b'2006/main"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>tea 5</t></is></c><c r="B1"><v>7</v></c>'
+             b'<c r="C1" t="e"><v>#SPILL!</v></c></row></sheetData></worksheet>')
+    document, breakdown = processed("spill.xlsx", xlsx_with_sheet_xml(sheet))
+    assert document["status"] == "done", document
+    assert document["total"] == "12"
+    assert breakdown["reader"] == document["reader"] == "openpyxl"
+    assert "Read with openpyxl, because the usual reader" in client.get(f"/documents/{document['id']}").text
+
+
+def test_an_xls_calamine_refuses_is_read_by_xlrd(processed):
+    # Excel for Mac declares the Mac Roman code page (32768); python-calamine cannot open such a file.
+    data = bytearray(xls_bytes({"S": [["tea", 5], ["cake", 7.5]]}))
+    codepage = data.find(b"\x42\x00\x02\x00")
+    data[codepage + 4:codepage + 6] = (32768).to_bytes(2, "little")
+    document, breakdown = processed("mac.xls", bytes(data))
+    assert document["status"] == "done", document
+    assert document["total"] == "12.5"
+    assert breakdown["reader"] == document["reader"] == "xlrd"
 
 
 def test_a_file_no_reader_can_open_is_still_called_damaged(processed):

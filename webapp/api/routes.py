@@ -214,7 +214,7 @@ def find_regions(args):
 def search_files(args):
     """Search inside the files.
 
-    Files whose contents match, with highlights: escaped HTML where only <mark> is markup.
+    Files whose contents match, with highlights and locations (cell and text): escaped HTML where only <mark> is markup.
     """
     filters = finder.Filters(args["type"], args["region"], args["category"])
     try:

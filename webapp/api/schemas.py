@@ -174,21 +174,32 @@ class SearchQuerySchema(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
+_HTML = "escaped HTML: `<`, `>`, `&`, quotes written as entities; only <mark>…</mark> is markup"
+
+
 class HitSchema(Schema):
-    """One matching file with safe highlighted fragments (only <mark> is HTML)."""
+    """One matching file: `highlights` and `locations` (`cell` and `text`) are escaped HTML; the other fields are plain text."""
 
     document_id = fields.Function(lambda r: r.document.id)
     filename = fields.Function(lambda r: r.document.filename)
     category = fields.Function(lambda r: r.document.category.name)
     region = fields.Function(lambda r: r.document.category.region)
     type = fields.Function(lambda r: r.document.category.type)
-    highlights = fields.Function(lambda r: [str(h) for h in r.highlights], metadata={"type": "array", "items": {"type": "string"}})
+    highlights = fields.Function(
+        lambda r: [str(h) for h in r.highlights],
+        metadata={"type": "array", "description": f"Snippets around the first matches, {_HTML}",
+                  "items": {"type": "string"}},
+    )
     locations = fields.Function(
-        lambda r: [{"cell": loc.cell, "text": str(loc.html)} for loc in r.locations],
+        lambda r: [{"cell": str(loc.cell), "text": str(loc.html)} for loc in r.locations],
         metadata={
             "type": "array",
-            "description": "First cells holding the words: `cell` like `Prices!B7`, `text` escaped HTML (only <mark> is markup)",
-            "items": {"type": "object", "properties": {"cell": {"type": "string"}, "text": {"type": "string"}}},
+            "description": "First cells holding the words (anywhere in the file, phrases and exclusions honoured)",
+            "items": {"type": "object", "properties": {
+                "cell": {"type": "string",
+                         "description": "The cell, like `Prices!B7` or `&#39;Q1 &amp; Q2&#39;!B7`: escaped HTML, no markup"},
+                "text": {"type": "string", "description": f"The cell's text, {_HTML}"},
+            }},
         },
     )
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func
-from sqlalchemy.dialects.postgresql import JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -42,7 +42,6 @@ class Document(db.Model):
         CheckConstraint("failure_kind IS NULL OR failure_kind IN ('file', 'missing', 'memory', 'timeout', 'crash')",
                         name="ck_documents_failure_kind"),
         Index("ix_documents_category_status", "category_id", "status"),
-        Index("ix_documents_tsv", "tsv", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +58,6 @@ class Document(db.Model):
     # Canonical forms of every number in the workbook, so `12.5` finds `12.50`.
     numbers: Mapped[str | None] = mapped_column(Text)
     breakdown: Mapped[dict | None] = mapped_column(JSONB)
-    tsv = mapped_column(TSVECTOR)
     # Exactly-once proof: set in the same transaction as the category increment.
     counted_total: Mapped[Decimal | None] = mapped_column(Numeric)
     counted_at: Mapped[datetime | None]

@@ -28,9 +28,9 @@ class SearchQuery:
 
 @dataclass(frozen=True)
 class Location:
-    """One cell holding a hit: its reference (plain text, e.g. `'Q1 Sales'!B7`) and its text, escaped, with the words in <mark>."""
+    """One cell holding a hit: its reference (e.g. `'Q1 Sales'!B7`) and its text, both escaped HTML, the words in <mark>."""
 
-    cell: str
+    cell: Markup
     html: Markup
 
 
@@ -41,6 +41,8 @@ class SearchHit:
     document_id: int
     highlights: list[Markup] = field(default_factory=list)
     locations: list[Location] = field(default_factory=list)
+    # The chunks (webapp/search/chunks.py) the backend found the words in, first ones first.
+    chunks: list[int] = field(default_factory=list)
 
 
 @dataclass

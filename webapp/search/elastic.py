@@ -2,47 +2,35 @@
 
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from elasticsearch import ConflictError, Elasticsearch, NotFoundError, helpers
-from sqlalchemy import Row, text
+from flask import current_app
+from sqlalchemy import text
 
 from webapp.extensions import db
+from webapp.search import chunk_store
 from webapp.search.base import IndexDifferences, Progress, SearchHit, SearchQuery, SearchResults, SearchUnavailable
+from webapp.search.chunks import Chunk
 from webapp.search.elastic_index import VersionedIndices, connect, reachable
-from webapp.search.highlight import START, STOP, safe_fragment
+from webapp.search.elastic_query import file_query, matched_chunks
 from webapp.search.locate import place_hits
-from webapp.search.syntax import or_as_pipes
-from webapp.workbook.numbers import canonical_query
 
 log = logging.getLogger(__name__)
 
-# Text past this is left out of the index (PostgreSQL's own cap is 1 MB of tsvector).
-INDEX_CHARS = 5_000_000
-# Elasticsearch refuses to highlight past index.highlight.max_analyzed_offset unless told to stop there.
-HIGHLIGHT_CHARS = 1_000_000
+# Characters of text sent in one bulk request: a batch of large files goes in several requests.
+BULK_CHARS = 8_000_000
 # index.max_result_window: deeper pages are refused by Elasticsearch, so we answer them with no hits.
 MAX_WINDOW = 10_000
 MAX_CATEGORIES = 50_000
 PING_TIMEOUT = 2
-# The query language PostgreSQL's websearch_to_tsquery also speaks: no prefix, fuzzy or slop operators.
-_FLAGS = "AND|OR|NOT|PHRASE|PRECEDENCE|WHITESPACE"
 # A transaction that counted a document can commit a little after its now(); a rebuild re-sends those too.
 _CATCH_UP_MARGIN = "5 minutes"
-HIGHLIGHT = {
-    "pre_tags": [START],
-    "post_tags": [STOP],
-    "max_analyzed_offset": HIGHLIGHT_CHARS,
-    "fields": {"text": {"number_of_fragments": 3, "fragment_size": 120, "no_match_size": 120}},
-}
 
 # Statements spell DocumentStatus values as SQL literals, so they read as the table stores them.
 # The version is the moment PostgreSQL last changed the document, so an older write always loses.
 _VERSION = "(extract(epoch FROM updated_at) * 1000000)::bigint"
-_ROWS = text(f"""
-    SELECT id, category_id, left(coalesce(text, ''), {INDEX_CHARS}) AS text,
-           left(coalesce(numbers, ''), {INDEX_CHARS}) AS numbers, {_VERSION} AS version
-      FROM documents WHERE id = ANY(:ids) AND status = 'done' ORDER BY id
-""")
+_ROWS = text(f"SELECT id, category_id, {_VERSION} AS version FROM documents WHERE id = ANY(:ids) AND status = 'done'")
 _EXPECTED = text(f"SELECT id, category_id, {_VERSION} FROM documents WHERE status = 'done'")
 _COUNTED_SINCE = text(f"""
     SELECT id FROM documents
@@ -58,9 +46,19 @@ class _AliasMissing(Exception):
     """The alias was removed under us (e.g. an operator deleted the index)."""
 
 
-def query_text(raw: str) -> str:
-    """Turn what a user typed into simple_query_string input: canonical numbers, `or` as `|`."""
-    return or_as_pipes(canonical_query(raw))
+@dataclass(frozen=True)
+class Written:
+    """What the index needs of one done document: ids, the version, and its chunks in order."""
+
+    id: int
+    category_id: int
+    version: int
+    chunks: list[Chunk]
+
+    @property
+    def chars(self) -> int:
+        """Return how much text the document sends."""
+        return sum(len(c.text) + len(c.numbers) for c in self.chunks)
 
 
 class ElasticSearch:
@@ -99,6 +97,7 @@ class ElasticSearch:
             except (NotFoundError, ConflictError):
                 pass  # never indexed or no index yet; or written again since, from newer data
         db.session.execute(_UNMARK, {"id": document_id})
+        chunk_store.clear(document_id)
         db.session.commit()
 
     def rebuild(self, document_ids: list[int], progress: Progress) -> int:
@@ -130,27 +129,38 @@ class ElasticSearch:
             raise
         return written
 
-    def _write_live(self, rows: list[Row]) -> list[int]:
+    def _write_live(self, rows: list[Written]) -> list[int]:
+        """Write to the live alias and wait until a search finds what was written, before it is called searchable."""
         self.indices.ensure_alias()
         try:
-            return self._write(self.alias, rows, require_alias=True)
+            return self._write(self.alias, rows, live=True)
         except _AliasMissing:
             self.indices.forget()
             self.indices.ensure_alias()
-            return self._write(self.alias, rows, require_alias=True)
+            return self._write(self.alias, rows, live=True)
 
-    def _write(self, index: str, rows: list[Row], require_alias: bool = False) -> list[int]:
-        """Bulk-index rows with their external versions; return the ids now current in the index."""
-        if not rows:
-            return []
+    def _write(self, index: str, rows: list[Written], live: bool = False) -> list[int]:
+        """Bulk-index documents with their external versions, a few MB per request; return the ids now current."""
+        current: list[int] = []
+        batch: list[Written] = []
+        for row in rows:
+            if batch and sum(r.chars for r in batch) + row.chars > BULK_CHARS:
+                current += self._bulk(index, batch, live)
+                batch = []
+            batch.append(row)
+        return current + (self._bulk(index, batch, live) if batch else [])
+
+    def _bulk(self, index: str, rows: list[Written], live: bool) -> list[int]:
         operations: list[dict] = []
         for row in rows:
             operations.append({"index": {"_index": index, "_id": str(row.id), "version": row.version,
                                          "version_type": "external"}})
             operations.append({"document_id": row.id, "category_id": str(row.category_id),
-                               "text": row.text, "numbers": row.numbers})
+                               "chunks": [{"text": c.text, "numbers": c.numbers} for c in row.chunks]})
+        # refresh="wait_for": `searchable: true` is only recorded once a search would find the file.
+        extra = {"require_alias": True, "refresh": "wait_for"} if live else {}
         with reachable("index"):
-            response = self.client.bulk(operations=operations, require_alias=require_alias)
+            response = self.client.bulk(operations=operations, **extra)
         current, refused = [], []
         for row, item in zip(rows, response["items"], strict=True):
             result = item["index"]
@@ -173,28 +183,25 @@ class ElasticSearch:
     # Reading
 
     def search(self, query: SearchQuery) -> SearchResults:
-        """Return the best-scored page of matches with escaped highlights."""
-        body = {"query": self._query(query.text, query.category_ids), "track_total_hits": True, "source": False}
+        """Return the best-scored page of matches; highlights and cells come from the chunks that matched."""
+        body = {"query": file_query(query.text, query.category_ids, inner=True), "track_total_hits": True,
+                "source": False, "timeout": f"{current_app.config['SEARCH_STATEMENT_TIMEOUT_MS']}ms"}
         if query.offset + query.per_page > MAX_WINDOW:
+            body["query"] = file_query(query.text, query.category_ids, inner=False)
             response = self._search(size=0, **body)
             return SearchResults(response["hits"]["total"]["value"] if response else 0, [])
-        response = self._search(
-            from_=query.offset, size=query.per_page, highlight=HIGHLIGHT,
-            sort=[{"_score": "desc"}, {"document_id": "desc"}], **body,
-        )
+        response = self._search(from_=query.offset, size=query.per_page,
+                                sort=[{"_score": "desc"}, {"document_id": "desc"}], **body)
         if response is None:
             return SearchResults(0, [])
-        hits = [
-            SearchHit(int(hit["_id"]), [safe_fragment(f) for f in hit.get("highlight", {}).get("text", []) if f.strip()])
-            for hit in response["hits"]["hits"]
-        ]
-        place_hits(hits, query.text, highlight=False)  # Elasticsearch highlighted; cells come from PostgreSQL's text
+        hits = [SearchHit(int(hit["_id"]), chunks=matched_chunks(hit)) for hit in response["hits"]["hits"]]
+        place_hits(hits, query.text)
         return SearchResults(response["hits"]["total"]["value"], hits)
 
     def matching_categories(self, term: str) -> dict[int, int]:
         """Count matching documents per category with a terms aggregation."""
         response = self._search(
-            size=0, query=self._query(term, None),
+            size=0, query=file_query(term, None, inner=False),
             aggs={"categories": {"terms": {"field": "category_id", "size": MAX_CATEGORIES}}},
         )
         if response is None:
@@ -231,12 +238,6 @@ class ElasticSearch:
         # Health checks must answer quickly even when Elasticsearch hangs.
         return bool(self.client.options(request_timeout=PING_TIMEOUT, max_retries=0).ping())
 
-    def _query(self, raw: str, category_ids: tuple[int, ...] | None) -> dict:
-        words = {"simple_query_string": {"query": query_text(raw), "fields": ["text", "numbers"],
-                                         "default_operator": "and", "flags": _FLAGS}}
-        limits = [] if category_ids is None else [{"terms": {"category_id": [str(c) for c in category_ids]}}]
-        return {"bool": {"must": [words], "filter": limits}}
-
     def _search(self, **body) -> dict | None:
         """Search the alias; None when there is no index yet."""
         with reachable("search"):
@@ -250,13 +251,15 @@ class ElasticSearch:
         return None
 
 
-def _rows(document_ids: list[int]) -> list[Row]:
-    """Load what the index needs for these done documents, ending the read transaction at once."""
+def _rows(document_ids: list[int]) -> list[Written]:
+    """Cut these done documents into chunks (kept in PostgreSQL for the pages' cells) and load what the index needs."""
     if not document_ids:
         return []
-    rows = list(db.session.execute(_ROWS, {"ids": document_ids}))
+    chunks = chunk_store.store(document_ids, vectors=False)
+    rows = [Written(row.id, row.category_id, row.version, chunks.get(row.id, []))
+            for row in db.session.execute(_ROWS, {"ids": document_ids})]
     db.session.commit()
-    return rows
+    return sorted(rows, key=lambda row: row.id)
 
 
 def _mark_indexed(document_ids: list[int]) -> None:

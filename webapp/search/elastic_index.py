@@ -22,17 +22,26 @@ _UNAVAILABLE = {401, 403, 408, 429}
 # One shard holds tens of millions of these documents; `flask search reindex` can change it later.
 SETTINGS = {
     "number_of_shards": 1,
+    # A 50 MB workbook is a few thousand chunks; Elasticsearch's default allows 10,000 nested objects.
+    "mapping.nested_objects.limit": 100_000,
     "analysis": {
         "analyzer": {"folded": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase", "asciifolding"]}}
     },
 }
+# One Elasticsearch document per file; its text in nested chunks (webapp/search/chunks.py) in order, so
+# a file of any size is indexed whole and a hit says which chunks hold the words (`_nested.offset`).
 MAPPINGS = {
     "dynamic": "strict",
     "properties": {
         "document_id": {"type": "long"},
         "category_id": {"type": "keyword"},
-        "text": {"type": "text", "analyzer": "folded"},
-        "numbers": {"type": "text", "analyzer": "folded"},
+        "chunks": {
+            "type": "nested",
+            "properties": {
+                "text": {"type": "text", "analyzer": "folded"},
+                "numbers": {"type": "text", "analyzer": "folded"},
+            },
+        },
     },
 }
 
