@@ -86,7 +86,9 @@ def test_rebuild_search_index_runs_as_a_job_with_progress(client, api, make_work
         api.upload("asian_phones", (f"f{n}.xlsx", make_workbook({"S": [[f"walrus {n}"]]})))
     run_jobs()
     with app.app_context():
-        db.session.execute(text("UPDATE documents SET indexed_at = NULL, tsv = NULL"))
+        # As if the index had been lost: no document marked indexed, no chunk searchable.
+        db.session.execute(text("UPDATE documents SET indexed_at = NULL"))
+        db.session.execute(text("UPDATE document_chunks SET tsv = NULL"))
         db.session.commit()
     assert client.get("/api/system").json["unsearchable"] == 3
     assert client.get("/api/search?q=walrus").json["total"] == 0
