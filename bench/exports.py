@@ -2,6 +2,9 @@
 .csv, streamed (the product) against the same exports built whole in memory (the baseline), in the same run.
 
     .venv/bin/python bench/exports.py [--docs 10000] [--categories 1000] [--backend elasticsearch|postgres]
+                                      [--changes 100000]
+
+With --changes N, a category `history` gets N ledger rows and its history export is measured too.
 
 Loads --categories categories and --docs counted documents (each holding the word `widget` in three cells, so a
 search for it lists three locations per file), then for each export and each side starts a fresh gunicorn (one
@@ -38,6 +41,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--docs", type=int, default=10_000, help="documents, each a search hit (default 10000)")
     parser.add_argument("--categories", type=int, default=1_000, help="categories on the dashboard (default 1000)")
     parser.add_argument("--backend", choices=("postgres", "elasticsearch"), default="elasticsearch")
+    parser.add_argument("--changes", type=int, default=0, help="ledger rows of category `history` (default 0: none)")
     parser.add_argument("--only", default="", help="comma-separated exports to measure (e.g. search_xlsx)")
     return parser.parse_args()
 
@@ -62,9 +66,26 @@ def load(stack: Stack, args) -> dict[str, str]:
                for i in range(args.categories)]
         for start in range(0, args.docs, _load.BATCH):
             _load._copy_batch(ids, [_row(i, args.categories) for i in range(start, min(start + _load.BATCH, args.docs))])
+        if args.changes:
+            _history(categories.create_category("history", "Region 0", "type-0").id, args.changes)
         print(f"loaded {args.categories} categories, {args.docs} documents; indexing…", file=sys.stderr, flush=True)
         _load.index_documents()
         return _load.bench_token()
+
+
+def _history(category_id: int, changes: int) -> None:
+    """Give the category `changes` ledger rows a second apart (its own total stays: the export reads the ledger)."""
+    from sqlalchemy import text
+
+    from webapp.extensions import db
+
+    db.session.execute(text("""
+        INSERT INTO total_changes (category_id, document_id, filename, kind, amount, total_after, documents_after, at)
+        SELECT :id, NULL, 'file-' || n || '.xlsx', 'counted', n / 100.0 + 0.1, n * (n + 1) / 200.0 + n * 0.1, n,
+               now() - make_interval(secs => :changes - n)
+          FROM generate_series(1, CAST(:changes AS bigint)) n
+    """), {"id": category_id, "changes": changes})
+    db.session.commit()
 
 
 def _app(stack: Stack):
@@ -128,6 +149,8 @@ def main() -> None:
         auth = load(stack, args)
         exports = {f"totals_{fmt}": f"/api/export/totals.{fmt}" for fmt in ("xlsx", "csv")}
         exports |= {f"search_{fmt}": f"/api/search/export.{fmt}?q={WORD}" for fmt in ("xlsx", "csv")}
+        if args.changes:
+            exports |= {f"history_{fmt}": f"/api/categories/history/history.{fmt}" for fmt in ("xlsx", "csv")}
         if args.only:
             exports = {name: path for name, path in exports.items() if name in args.only.split(",")}
         results = {}
@@ -138,6 +161,7 @@ def main() -> None:
     finally:
         stack.close()
     summary = {"search": stack.search_server, "categories": args.categories, "documents": args.docs,
+               "changes": args.changes,
                "hits": min(args.docs, 1_000 if args.backend == "postgres" else 10_000), "results": results}
     print(f"{'export':<16}{'side':<18}{'MB sent':>9}{'seconds':>9}{'peak +MB':>10}")
     for key, figures in results.items():

@@ -123,3 +123,10 @@ def test_operations_routes_declare_their_rules(app):
         # A scraper has no account: the view itself admits loopback, METRICS_TOKEN or an admin (tests/system).
         "system.metrics_view": "public",
     }
+
+
+def test_export_routes_declare_their_rules(app):
+    endpoints = ("api.export_totals", "api.export_files", "api.export_search", "api.export_history")
+    # A download needs exactly what the JSON it formats needs.
+    assert {endpoint: access.rule_for(endpoint, app).name for endpoint in endpoints} == dict.fromkeys(endpoints, "viewer")
+    assert access.rule_for("api.export_history", app).name == access.rule_for("api.category_history", app).name

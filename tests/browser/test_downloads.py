@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 PAGES = [("dashboard", "/", "these totals", "totals"), ("category", "/categories/asian_phones", "this category's files",
-         "files-asian_phones"), ("search", "/search?q=widget", "every hit of this search", "search-widget")]
+         "files-asian_phones"), ("search", "/search?q=widget", "every hit of this search", "search-widget"),
+         ("history", "/categories/asian_phones/history", "every change of this category's total", "history-asian_phones")]
 
 
 @pytest.fixture
@@ -57,6 +58,12 @@ def test_every_menu_downloads_both_formats_with_the_page_s_numbers(page, library
             assert rows[1][0] == "asian_phones" and rows[-1] == ["Total", "", "", "3", "0", "12345678901234613.55"]
             # The page writes it grouped for people and keeps the exact value to copy.
             expect(page.locator("#grand-total")).to_have_attribute("data-exact", "12345678901234613.55")
+        if name == "history":
+            assert [row[3] for row in rows[1:]] == ["12345678901234567.25", "46.2", "0.1"]
+            assert [c.value for c in next(workbook["History"].iter_cols(min_col=4, min_row=2))] == [
+                "12345678901234567.25", 46.2, 0.1]
+            # The tab writes totals grouped for people (12,345,…): the same digits.
+            assert page.locator("#changes .total").first.inner_text().replace(",", "") == rows[1][4]
         if name == "search":
             assert {row[4] for row in rows[1:]} == {"Stock!A1"} and len(rows) == 4
 

@@ -17,7 +17,8 @@ def _api_rows(client, query: str) -> list[tuple]:
             start = (hit["filename"], hit["category"], hit["region"], hit["type"])
             for location in hit["locations"]:
                 text = Markup(location["text"].replace("<mark>", "").replace("</mark>", "")).unescape()
-                rows.append((*start, location["cell"], text))
+                # Both fields are escaped HTML in the JSON (a sheet named `Q1 Sales` is `&#39;Q1 Sales&#39;!B1`).
+                rows.append((*start, Markup(location["cell"]).unescape(), text))
         if not answer["hits"]:
             return rows
         page += 1

@@ -35,6 +35,15 @@ def test_the_category_menu_downloads_its_files(client, api, run_jobs, make_workb
     assert [r[0] for r in csv_rows(client.get(links[1]))[1:]] == ["a.xlsx", "Total"]
 
 
+def test_the_history_tab_menu_downloads_every_change(client, api, run_jobs, make_workbook):
+    _library(api, run_jobs, make_workbook)
+    links = _menu_links(client.get("/categories/asian_phones/history").get_data(as_text=True))
+    assert links == ["/api/categories/asian_phones/history.xlsx", "/api/categories/asian_phones/history.csv"]
+    assert [r[1:4] for r in csv_rows(client.get(links[1]))[1:]] == [["counted", "a.xlsx", "46.3"]]
+    api.create_category("empty")
+    assert "download-menu" not in client.get("/categories/empty/history").get_data(as_text=True)
+
+
 def test_the_search_menu_downloads_every_hit_with_the_same_filters(client, api, run_jobs, make_workbook):
     _library(api, run_jobs, make_workbook)
     links = _menu_links(client.get("/search?q=widget&region=Europe&page=1").get_data(as_text=True))

@@ -1,4 +1,5 @@
-"""Downloads as .xlsx or .csv: the dashboard, a category's files and a search, read as the JSON endpoints read them."""
+"""Downloads as .xlsx or .csv: the dashboard, a category's files and history, a search, read as the JSON endpoints
+read them."""
 
 from flask_smorest import abort
 from marshmallow import EXCLUDE, Schema, fields
@@ -9,7 +10,7 @@ from webapp.api import bp
 from webapp.api.routes import category_or_404
 from webapp.api.schemas import _WORDS, ApiErrorSchema
 from webapp.services.answers import finder
-from webapp.services.exports import as_csv, as_xlsx, files, hits, response, totals
+from webapp.services.exports import as_csv, as_xlsx, files, history, hits, response, totals
 
 FORMAT = "<any(xlsx, csv):format>"
 _FILE = {"schema": {"type": "string", "format": "binary"}}
@@ -75,6 +76,19 @@ def export_files(name, format):
     Each file with its status, uploader, exact total and error.
     """
     return download(files.category_files(category_or_404(name)), format)
+
+
+@bp.route(f"/categories/<name>/history.{FORMAT}", methods=["GET"])
+@bp.doc(**_DOWNLOAD)
+@bp.alt_response(404, schema=ApiErrorSchema)
+@bp.alt_response(400, schema=ApiErrorSchema, description="More rows than a spreadsheet holds (.xlsx only)")
+@access.viewer
+def export_history(name, format):
+    """Download a category's history as a spreadsheet.
+
+    Every change of its total, newest first: when (UTC), kind, file, exact amount, total after it, by whom.
+    """
+    return download(history.category_history(category_or_404(name)), format)
 
 
 @bp.route(f"/search/export.{FORMAT}", methods=["GET"])

@@ -4,6 +4,7 @@ An as-of answer reads, per category, the latest ledger row at or before the inst
 `(category_id, at, id)`), never a sum over history.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -18,6 +19,8 @@ from webapp.pagination import Pages, page_count
 from webapp.services.answers.categories import Group
 
 CHANGES_PER_PAGE = 50
+# Changes an export reads at a time.
+STREAM_ROWS = 500
 # Points drawn in a category's chart: its history sampled evenly, always with the first and latest change.
 CHART_POINTS = 120
 
@@ -82,6 +85,40 @@ def changes(category: Category, page: int = 1) -> tuple[list[Change], Pages]:
     rows = db.session.execute(_CHANGES, {"category_id": category.id, "limit": CHANGES_PER_PAGE,
                                          "offset": (page - 1) * CHANGES_PER_PAGE})
     return [Change(*row) for row in rows], pages
+
+
+_EACH_CHANGE = """
+    SELECT t.at, t.kind, t.amount, t.total_after, t.document_id, t.filename, t.by_username,
+           EXISTS (SELECT 1 FROM documents d WHERE d.id = t.document_id) AS document_exists, t.id
+      FROM total_changes t
+     WHERE t.category_id = :category_id {before}
+     ORDER BY t.at DESC, t.id DESC
+     LIMIT :limit
+"""
+_FIRST_CHANGES = text(_EACH_CHANGE.format(before=""))
+# Keyset on the index (category_id, at, id): each batch starts where the last ended, however long the history.
+_CHANGES_BEFORE = text(_EACH_CHANGE.format(before="AND (t.at, t.id) < (:at, :id)"))
+
+
+def each_change(category: Category) -> Iterator[Change]:
+    """Return every change of a category, newest first as its History tab lists them, for a download.
+
+    Read STREAM_ROWS at a time, each batch a query of its own (a CSV outlives its view's database session).
+    """
+    scope.current().require(category.region)
+    return _each_change(category.id)
+
+
+def _each_change(category_id: int) -> Iterator[Change]:
+    params = {"category_id": category_id, "limit": STREAM_ROWS}
+    batch = db.session.execute(_FIRST_CHANGES, params).all()
+    while True:
+        for row in batch:
+            yield Change(*row[:8])
+        if len(batch) < STREAM_ROWS:
+            return
+        last = batch[-1]
+        batch = db.session.execute(_CHANGES_BEFORE, {**params, "at": last.at, "id": last.id}).all()
 
 
 _OF_DOCUMENT = text("""
