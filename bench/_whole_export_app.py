@@ -7,7 +7,7 @@ import io
 import xlsxwriter
 
 from webapp import create_app
-from webapp.services.exports import as_csv, as_xlsx
+from webapp.exports import as_csv, as_xlsx
 
 _lines = as_csv.lines
 

@@ -96,7 +96,7 @@ def _new_database(url: str, name: str) -> str:
 
 
 def _libpq(url: str) -> dict[str, str]:
-    from webapp.services.backup.postgres import libpq_environment
+    from webapp.backup.postgres import libpq_environment
 
     return libpq_environment(url)
 

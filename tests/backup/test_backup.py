@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 from tests.fixtures_accounts import signed_in_client
 from tests.fixtures_storage import empty_bucket, on_s3, run_jobs_in
 from webapp import broker, create_app
+from webapp.backup import postgres
 from webapp.extensions import db
-from webapp.services.backup import postgres
 
 SEARCHES = ["anvil", "hammer", "12.5", "late", '"red hammer"', "-anvil hammer"]
 

@@ -71,7 +71,7 @@ def test_a_name_beyond_ascii_is_kept_in_the_download_s_file_name(client, api):
 
 
 def test_more_files_than_a_sheet_holds_is_400_for_xlsx_and_whole_in_csv(client, api, run_jobs, make_workbook, monkeypatch):
-    from webapp.services.exports import as_xlsx
+    from webapp.exports import as_xlsx
 
     _library(api, run_jobs, make_workbook)
     monkeypatch.setattr(as_xlsx, "MAX_ROWS", 4)  # header, two files, the total row

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import text
 
 from tests.exports.reading import as_dicts, csv_rows, xlsx_cells, xlsx_sheets
+from webapp.exports import as_csv
 from webapp.extensions import db
 from webapp.services.answers import history
-from webapp.services.exports import as_csv
 
 # An upload cannot carry quotes or slashes in a file name (multipart), so this one is written to the database.
 HYPERLINK = '=HYPERLINK("http://x")'

@@ -1,8 +1,8 @@
 """A CSV is sent after its view returned: rows read in many batches all arrive, whatever ends the view's session."""
 
 from tests.exports.reading import as_dicts, csv_rows, xlsx_sheets
+from webapp.exports import as_csv
 from webapp.services.answers import categories, documents, finder
-from webapp.services.exports import as_csv
 
 
 def test_every_batch_of_categories_and_files_reaches_the_download(client, api, make_workbook, run_jobs, monkeypatch):

@@ -9,8 +9,8 @@ import openpyxl
 import pytest
 from openpyxl.utils.escape import unescape
 
-from webapp.services.exports import as_csv, as_xlsx
-from webapp.services.exports.tables import COUNT, NUMBER, TIME, Column, Export, Sheet, inert_csv_text, number_cell
+from webapp.exports import as_csv, as_xlsx
+from webapp.exports.tables import COUNT, NUMBER, TIME, Column, Export, Sheet, inert_csv_text, number_cell
 
 HOSTILE = ['=HYPERLINK("http://x")', "@SUM(1)", "+1+2", "-2+3", "\tTAB", "\rCR", "=1+1"]
 

@@ -9,8 +9,8 @@ from webapp.accounts import access
 from webapp.api import bp
 from webapp.api.routes import category_or_404
 from webapp.api.schemas import _WORDS, ApiErrorSchema
+from webapp.exports import as_csv, as_xlsx, files, history, hits, response, totals
 from webapp.services.answers import finder
-from webapp.services.exports import as_csv, as_xlsx, files, history, hits, response, totals
 
 FORMAT = "<any(xlsx, csv):format>"
 _FILE = {"schema": {"type": "string", "format": "binary"}}

@@ -8,9 +8,9 @@ import click
 from flask.cli import AppGroup
 
 from webapp.accounts import events
-from webapp.services.backup import archive, postgres
-from webapp.services.backup.create import create_backup
-from webapp.services.backup.restore import NotProven, Refused, restore_backup
+from webapp.backup import archive, postgres
+from webapp.backup.create import create_backup
+from webapp.backup.restore import NotProven, Refused, restore_backup
 from webapp.services.pipeline import storage
 
 group = AppGroup("backup", help="Backup and restore commands.")

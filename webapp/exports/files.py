@@ -2,10 +2,10 @@
 
 from decimal import Decimal
 
+from webapp.exports.naming import stem
+from webapp.exports.tables import NUMBER, TIME, Column, Export, Sheet
 from webapp.models import Category, DocumentStatus
 from webapp.services.answers import documents
-from webapp.services.exports.naming import stem
-from webapp.services.exports.tables import NUMBER, TIME, Column, Export, Sheet
 
 COLUMNS = [
     Column("File", width=36), Column("Status", width=12), Column("Uploaded at", TIME, 20), Column("Uploaded by"),

@@ -2,10 +2,10 @@
 
 from datetime import UTC, datetime
 
+from webapp.exports.naming import stem
+from webapp.exports.tables import NUMBER, TIME, Column, Export, Sheet
 from webapp.models import Category
 from webapp.services.answers import history
-from webapp.services.exports.naming import stem
-from webapp.services.exports.tables import NUMBER, TIME, Column, Export, Sheet
 
 COLUMNS = [
     Column("At (UTC)", TIME, 20), Column("Kind", width=12), Column("File", width=36), Column("Amount", NUMBER, 30),

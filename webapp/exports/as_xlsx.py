@@ -9,7 +9,7 @@ from typing import BinaryIO
 
 import xlsxwriter
 
-from webapp.services.exports.tables import COUNT, NUMBER, TIME, Export, Sheet, number_cell, shown_text
+from webapp.exports.tables import COUNT, NUMBER, TIME, Export, Sheet, number_cell, shown_text
 
 MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel's own limits: sheet titles, and rows per sheet (the header and the total row included).

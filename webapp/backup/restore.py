@@ -20,9 +20,9 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from webapp import search
+from webapp.backup import archive, postgres
 from webapp.extensions import db
 from webapp.models import Document, DocumentStatus
-from webapp.services.backup import archive, postgres
 from webapp.services.pipeline import reconcile, storage, sweeper
 
 Start = Callable[[str, int], Callable[[int], None]]

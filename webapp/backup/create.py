@@ -8,8 +8,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from webapp.backup import archive, postgres
 from webapp.extensions import db
-from webapp.services.backup import archive, postgres
 from webapp.services.pipeline import storage
 from webapp.version import __version__
 

@@ -2,9 +2,9 @@
 
 from markupsafe import Markup
 
+from webapp.exports.naming import stem
+from webapp.exports.tables import Column, Export, Sheet
 from webapp.services.answers import finder
-from webapp.services.exports.naming import stem
-from webapp.services.exports.tables import Column, Export, Sheet
 
 COLUMNS = [
     Column("File", width=36), Column("Category", width=24), Column("Region"), Column("Type"),

@@ -4,7 +4,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from webapp.services.exports.tables import Export, Sheet, csv_value
+from webapp.exports.tables import Export, Sheet, csv_value
 
 MEDIA_TYPE = "text/csv"  # Flask adds "; charset=utf-8"
 # Excel reads a CSV as UTF-8 (accents and all) only when it starts with a byte order mark.

@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from webapp.exports.naming import stem
+from webapp.exports.tables import COUNT, NUMBER, Column, Export, Sheet
 from webapp.services.answers import categories
-from webapp.services.exports.naming import stem
-from webapp.services.exports.tables import COUNT, NUMBER, Column, Export, Sheet
 
 TOTAL_LABEL = "Total"
 CATEGORY_COLUMNS = [

@@ -5,8 +5,8 @@ from urllib.parse import quote
 
 from flask import Response, send_file, stream_with_context
 
-from webapp.services.exports import as_csv, as_xlsx
-from webapp.services.exports.tables import Export
+from webapp.exports import as_csv, as_xlsx
+from webapp.exports.tables import Export
 
 FORMATS = ("xlsx", "csv")
 # Exports hold what the person asking may see: never kept by a shared cache.
