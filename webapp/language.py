@@ -7,13 +7,19 @@ read them), and uploaded content is never translated. Catalogues live in webapp/
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Flask, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, format_datetime, format_number, get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 # Code -> the language's own name (a switch lists each language in itself, so anyone finds theirs).
 LANGUAGES = {"en": "English", "de": "Deutsch", "es": "Español"}
 DEFAULT = "en"
 SESSION_KEY = "language"
+
+# Words the code keeps in English (statuses, roles, groupings) as a page shows them.
+STATUS_NAMES = {"queued": _l("queued"), "processing": _l("processing"), "done": _l("done"), "failed": _l("failed")}
+ROLE_NAMES = {"viewer": _l("viewer"), "editor": _l("editor"), "admin": _l("admin")}
+GROUPING_NAMES = {"type": _l("type"), "region": _l("region")}
 
 babel = Babel()
 
@@ -21,7 +27,9 @@ babel = Babel()
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our locale choice and give templates the switch's languages and the JS catalogue."""
     babel.init_app(app, locale_selector=choose_locale)
-    app.jinja_env.globals.update(number_symbols=number_symbols, js_catalogue=js_catalogue, languages=LANGUAGES)
+    app.jinja_env.globals.update(number_symbols=number_symbols, js_catalogue=js_catalogue, languages=LANGUAGES,
+                                 status_name=status_name, role_name=role_name, grouping_names=GROUPING_NAMES)
+    app.jinja_env.filters.update(count_format=format_number, when=when)
     app.context_processor(lambda: {"page_language": str(get_locale() or DEFAULT)})
 
 
@@ -39,6 +47,21 @@ def choose_locale() -> str:
 def _has_user() -> bool:
     """Tell whether the request's user can be asked without starting a sign-in (the API stays English anyway)."""
     return not request.path.startswith("/api/")
+
+
+def status_name(status: str) -> str:
+    """Return a document status in the page's language."""
+    return str(STATUS_NAMES.get(str(status), status))
+
+
+def role_name(role) -> str:
+    """Return a role in the page's language."""
+    return str(ROLE_NAMES.get(getattr(role, "value", role), role))
+
+
+def when(moment) -> str:
+    """Write a date and time the way the page's language does (short form, to the minute)."""
+    return format_datetime(moment, "short")
 
 
 def remember(code: str) -> bool:
