@@ -19,7 +19,7 @@ SESSION_KEY = "language"
 # Words the code keeps in English (statuses, roles, groupings) as a page shows them.
 STATUS_NAMES = {"queued": _l("queued"), "processing": _l("processing"), "done": _l("done"), "failed": _l("failed")}
 ROLE_NAMES = {"viewer": _l("viewer"), "editor": _l("editor"), "admin": _l("admin")}
-GROUPING_NAMES = {"type": _l("type"), "region": _l("region")}
+GROUPING_NAMES = {"type": _l("type"), "region": _l("region"), "category": _l("category")}
 
 babel = Babel()
 
@@ -84,6 +84,26 @@ def js_catalogue() -> dict:
         "numbers": number_symbols(),
         "exactValue": _("Exact value: %(value)s", value="{value}"),
         "copied": _("Copied"),
-        "leaving": _("Files are still being sent. Leave this page?"),
+        "stillProcessing": _(", %(count)s still processing", count="{count}"),
+        "fileDone": _("%(name)s is done: %(total)s", name="{name}", total="{total}"),
+        "fileFailed": _("%(name)s failed: %(reason)s", name="{name}", reason="{reason}"),
+        "uploadOf": _("Upload of %(name)s", name="{name}"),
+        "waiting": _("Waiting to upload…"),
+        "dismiss": _("Dismiss"),
+        "dismissAbout": _("Dismiss the message about %(name)s", name="{name}"),
+        "tooLarge": _("This file is larger than the upload limit."),
+        "failedStatus": _("The upload failed (error %(status)s). Please try again.", status="{status}"),
+        "uploading": _("Uploading…"),
+        "storing": _("Storing…"),
+        "uploadingPercent": _("Uploading… %(percent)s%%", percent="{percent}"),
+        "uploaded": _("Uploaded."),
+        "queued": _("Uploaded. Waiting its turn to be processed…"),
+        "connectionLost": _("The connection was lost during the upload. Please try again."),
+        "processing": _("Uploaded. Adding up its numbers…"),
+        "done": _("Done: its numbers add up to %(total)s.", total="{total}"),
+        "failed": _("Could not be processed: %(reason)s Open it to see what you can do.", reason="{reason}"),
+        "unknownReason": _("unknown reason"),
+        "foldedOne": _("%(count)s uploaded file is in the list of files below.", count="{count}"),
+        "foldedMany": _("%(count)s uploaded files are in the list of files below.", count="{count}"),
     }
 
