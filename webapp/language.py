@@ -7,7 +7,7 @@ read them), and uploaded content is never translated. Catalogues live in webapp/
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Flask, request, session
-from flask_babel import Babel, format_datetime, format_number, get_locale
+from flask_babel import Babel, format_datetime, format_decimal, format_number, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -19,6 +19,11 @@ SESSION_KEY = "language"
 # Words the code keeps in English (statuses, roles, groupings) as a page shows them.
 STATUS_NAMES = {"queued": _l("queued"), "processing": _l("processing"), "done": _l("done"), "failed": _l("failed")}
 ROLE_NAMES = {"viewer": _l("viewer"), "editor": _l("editor"), "admin": _l("admin")}
+# RQ's words for a worker's state and a job's (the System page).
+WORKER_STATES = {"idle": _l("idle"), "busy": _l("busy"), "suspended": _l("suspended"), "started": _l("started"),
+                 "queued": _l("queued"), "finished": _l("finished"), "failed": _l("failed"),
+                 "scheduled": _l("scheduled"), "deferred": _l("deferred"), "stopped": _l("stopped"),
+                 "canceled": _l("canceled")}
 GROUPING_NAMES = {"type": _l("type"), "region": _l("region"), "category": _l("category")}
 
 babel = Babel()
@@ -28,7 +33,9 @@ def init_app(app: Flask) -> None:
     """Bind Flask-Babel with our locale choice and give templates the switch's languages and the JS catalogue."""
     babel.init_app(app, locale_selector=choose_locale)
     app.jinja_env.globals.update(number_symbols=number_symbols, js_catalogue=js_catalogue, languages=LANGUAGES,
-                                 status_name=status_name, role_name=role_name, grouping_names=GROUPING_NAMES)
+                                 status_name=status_name, role_name=role_name, grouping_names=GROUPING_NAMES,
+                                 worker_states=WORKER_STATES, format_datetime=format_datetime,
+                                 format_decimal=format_decimal)
     app.jinja_env.filters.update(count_format=format_number, when=when)
     app.context_processor(lambda: {"page_language": str(get_locale() or DEFAULT)})
 

@@ -4,13 +4,14 @@ document.documentElement.classList.add("js");
 
 (function () {
   "use strict";
-  // The page's strings and number symbols in its language (webapp/language.py's js_catalogue), read once
-  // the body is there; English until then.
+  // The page's strings and number symbols in its language (webapp/language.py's js_catalogue, the body's
+  // data-catalogue attribute), read once the body is there; English until then.
   var catalogue = null;
   function text(key) {
     if (!catalogue) {
-      var data = document.getElementById("catalogue");
-      catalogue = data ? JSON.parse(data.textContent) : {};
+      var data = document.body && document.body.getAttribute("data-catalogue");
+      if (!data) return undefined;
+      catalogue = JSON.parse(data);
     }
     return catalogue[key];
   }
