@@ -56,6 +56,25 @@ def _has_user() -> bool:
     return not request.path.startswith("/api/")
 
 
+# The error pages' titles and werkzeug's own explanations (a view's own message is kept as it is).
+ERROR_WORDS = {
+    400: (_l("Bad Request"), _l("The browser sent a request that this site could not understand.")),
+    403: (_l("Forbidden"), _l("You do not have permission to open this page.")),
+    404: (_l("Not Found"), _l("This page does not exist. Check the address, or go back to the dashboard.")),
+    405: (_l("Method Not Allowed"), _l("This address does not accept this kind of request.")),
+    409: (_l("Conflict"), None),
+    413: (_l("Request Entity Too Large"), None),
+    429: (_l("Too Many Requests"), _l("Too many requests in a short time; please wait a moment and try again.")),
+    500: (_l("Internal Server Error"), _l("Something went wrong on the server. Please try again in a moment.")),
+    503: (_l("Service Unavailable"), _l("The site is briefly unavailable. Please try again in a minute.")),
+}
+
+
+def error_words(code: int | None) -> tuple:
+    """Return (title, explanation) of an error page in the page's language; None where we have no words."""
+    return ERROR_WORDS.get(code, (None, None))
+
+
 def status_name(status: str) -> str:
     """Return a document status in the page's language."""
     return str(STATUS_NAMES.get(str(status), status))

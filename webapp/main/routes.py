@@ -5,6 +5,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from webapp import names
@@ -106,7 +108,7 @@ def create_category():
     except categories.CategoryExists as exc:
         form.name.errors.append(str(exc))
         return _render_dashboard(form, 409)
-    flash(f"Category “{category.name}” created.", "success")
+    flash(_("Category “%(name)s” created.", name=category.name), "success")
     return redirect(url_for("main.category", name=category.name))
 
 
@@ -180,13 +182,15 @@ NAME_CHARS = 60
 def _uploaded_message(accepted: uploads.Accepted) -> str:
     files = [d.filename if len(d.filename) <= NAME_CHARS else d.filename[: NAME_CHARS - 1] + "…" for d in accepted.documents]
     named = ", ".join(f"“{name}”" for name in files[:NAMED_FILES])
-    uploaded = f"Uploaded {named}" if len(files) <= NAMED_FILES else (
-        f"Uploaded {len(files)} files: {named} and {len(files) - NAMED_FILES} more")
+    uploaded = _("Uploaded %(names)s.", names=named) if len(files) <= NAMED_FILES else _(
+        "Uploaded %(count)s files: %(names)s and %(more)s more.", count=len(files), names=named, more=len(files) - NAMED_FILES)
     if accepted.queue_available:
-        return f"{uploaded}. Processing has started; this page updates by itself."
-    they = "It is" if len(files) == 1 else "They are"
-    return (f"{uploaded}. {they} safely stored and queued; processing starts when the queue is back "
-            "(it is unavailable right now). This page updates by itself.")
+        return uploaded + " " + _("Processing has started; this page updates by itself.")
+    return uploaded + " " + ngettext(
+        "It is safely stored and queued; processing starts when the queue is back (it is unavailable right now). "
+        "This page updates by itself.",
+        "They are safely stored and queued; processing starts when the queue is back (it is unavailable right now). "
+        "This page updates by itself.", len(files))
 
 
 @bp.route("/documents/<int:document_id>")
