@@ -40,7 +40,7 @@ lint: $(VENV)/.test-deps
 # .mo files are committed, so a fresh clone speaks every language without this step.
 translations: $(VENV)/.test-deps
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --omit-header -o webapp/translations/messages.pot .
-	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --width 120 --omit-header
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --width 120
 	$(BIN)/pybabel compile -d webapp/translations --statistics
 
 clean:

@@ -7,7 +7,7 @@ read them), and uploaded content is never translated. Catalogues live in webapp/
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Flask, request, session
-from flask_babel import Babel, format_datetime, format_decimal, format_number, get_locale
+from flask_babel import Babel, format_datetime, format_decimal, format_number, get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -36,7 +36,7 @@ def init_app(app: Flask) -> None:
                                  status_name=status_name, role_name=role_name, grouping_names=GROUPING_NAMES,
                                  worker_states=WORKER_STATES, format_datetime=format_datetime,
                                  format_decimal=format_decimal)
-    app.jinja_env.filters.update(count_format=format_number, when=when)
+    app.jinja_env.filters.update(count_format=format_number, when=when, file_size=file_size)
     app.context_processor(lambda: {"page_language": str(get_locale() or DEFAULT)})
 
 
@@ -88,6 +88,14 @@ def role_name(role) -> str:
 def when(moment) -> str:
     """Write a date and time the way the page's language does (short form, to the minute)."""
     return format_datetime(moment, "short")
+
+
+def file_size(size: int) -> str:
+    """Write a file's size in kB, MB or GB (powers of 1000, like Jinja's filesizeformat) the language's way."""
+    for unit, scale in (("GB", 1000**3), ("MB", 1000**2), ("kB", 1000)):
+        if size >= scale:
+            return f"{format_decimal(size / scale, '0.0')} {unit}"
+    return ngettext("%(num)s byte", "%(num)s bytes", size, num=format_number(size))
 
 
 def remember(code: str) -> bool:

@@ -5,8 +5,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup
 
 from webapp import names
@@ -49,9 +49,10 @@ def dashboard():
 def _render_dashboard(form: CategoryForm, status: int = 200):
     type_, region = request.args.get("type", "").strip(), request.args.get("region", "").strip()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    # The HTML shows what the role may do (e.g. "+ New category"), so the role is part of the key; the region
-    # scope is added by the cache itself.
-    live = snapshot_cache.cached(("dashboard", request.script_root, visitor().role, type_, region, page),
+    # The HTML shows what the role may do (e.g. "+ New category") in the page's language, so the role and the
+    # language are part of the key; the region scope is added by the cache itself.
+    live = snapshot_cache.cached(("dashboard", request.script_root, visitor().role, str(get_locale()), type_, region,
+                                  page),
                                  lambda: _render_figures(type_, region, page))
     return render_template("main/dashboard.html", form=form, live=live), status
 
@@ -79,7 +80,7 @@ def _render_figures(type_: str, region: str, page: int) -> Markup:
         summary=figures.summary(),
         by_type=by_type,
         by_region=by_region,
-        charts=[_chart("type", "Totals by type", by_type), _chart("region", "Totals by region", by_region)],
+        charts=[_chart("type", _("Totals by type"), by_type), _chart("region", _("Totals by region"), by_region)],
         recent=figures.recent_uploads(),
     ))
 
