@@ -95,7 +95,7 @@ def file_size(size: int) -> str:
     for unit, scale in (("GB", 1000**3), ("MB", 1000**2), ("kB", 1000)):
         if size >= scale:
             return f"{format_decimal(size / scale, '0.0')} {unit}"
-    return ngettext("%(num)s byte", "%(num)s bytes", size, num=format_number(size))
+    return ngettext("%(num)s byte", "%(num)s bytes", size)  # under 1,000: nothing to group
 
 
 def remember(code: str) -> bool:

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from webapp import names
@@ -20,7 +21,7 @@ from webapp.pagination import Pages, page_count
 from webapp.services.answers import categories, documents, file_list, health, snapshot_cache
 from webapp.services.answers import dashboard as figures
 from webapp.services.pipeline import quota, storage, uploads
-from webapp.workbook.intake import ACCEPTED, RefusedUpload
+from webapp.workbook.intake import RefusedUpload
 
 
 @bp.app_template_global()
@@ -34,6 +35,9 @@ def asset_url(filename: str) -> str:
 def _digest(path: Path, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
+
+# workbook.sniff.ACCEPTED as the upload area says it, in the page's language.
+ACCEPTED_SHOWN = _l("Excel workbooks (.xlsx, .xlsm, .xls), OpenDocument spreadsheets (.ods) or CSV files (.csv)")
 
 # One page of the categories table: a thousand rows made a 600 KB page, re-read every few seconds.
 CATEGORIES_PER_PAGE = 100
@@ -125,7 +129,7 @@ def _render_category(category, form: UploadForm, status: int = 200):
     docs, count, pages = file_list.list_files(category, query)
     page = render_template(
         "main/category.html", category=category, documents=docs, count=count, pages=pages, query=query,
-        filter_errors=errors, formulas=file_list.formula_notes(category), form=form, accepted=ACCEPTED,
+        filter_errors=errors, formulas=file_list.formula_notes(category), form=form, accepted=ACCEPTED_SHOWN,
         statuses=list(DocumentStatus), sorts=file_list.SORTS,
         list_url=lambda **changes: url_for("main.category", name=category.name, **query.args(**changes)) + "#files-heading",
         page_url=lambda n: url_for("main.category", name=category.name, **query.args(page=n)) + "#files-heading",
