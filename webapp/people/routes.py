@@ -56,7 +56,9 @@ def too_many_attempts(error):
     """Answer a throttled sign-in on the sign-in page itself, saying when to try again."""
     # formdata=None: the form must not read the body again here (a JSON body that does not parse would fail
     # inside this handler, a 500); only `next` is kept, from the form fields.
-    return _render_sign_in(SignInForm(formdata=None, next=request.form.get("next", "")), throttle.MESSAGE, 429)
+    # throttle.MESSAGE in the page's language (the API's 429 keeps the English one).
+    message = _("Too many failed sign-ins for this username or from this address. Please wait a minute and try again.")
+    return _render_sign_in(SignInForm(formdata=None, next=request.form.get("next", "")), message, 429)
 
 
 @bp.route("/logout", methods=["POST"])
