@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run flask test test-fast lint bench clean
+.PHONY: run flask test test-fast lint bench clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ test-fast: $(VENV)/.test-deps
 
 lint: $(VENV)/.test-deps
 	$(BIN)/ruff check webapp tests bench worker.py wsgi.py migrations
+
+# After changing a page's text: extract every translation call, merge into the German and Spanish catalogues,
+# translate the new entries (tests/web/test_languages.py fails on an empty one), then compile. The compiled
+# .mo files are committed, so a fresh clone speaks every language without this step.
+translations: $(VENV)/.test-deps
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --omit-header -o webapp/translations/messages.pot .
+	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --width 120
+	$(BIN)/pybabel compile -d webapp/translations --statistics
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -17,7 +17,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config or Config())
     _require_settings(app)
 
-    from webapp import accounts, cli, errors, input_guard, logs, metrics
+    from webapp import accounts, cli, errors, input_guard, language, logs, metrics
     from webapp.extensions import api, csrf, db, migrate
 
     _trust_proxies(app)
@@ -29,6 +29,7 @@ def create_app(config: Config | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
+    language.init_app(app)
     api.init_app(app, spec_kwargs=_api_security())
     _register_blueprints(app)
     accounts.init_app(app)

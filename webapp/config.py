@@ -104,6 +104,9 @@ class Config:
     TOTALS_CHECK_INTERVAL_SECONDS = _int("TOTALS_CHECK_INTERVAL_SECONDS", 3600)
     # Tests only: kill or hold a job at a named point (services/pipeline/faults.py); empty does nothing.
     FAULT_INJECT = os.environ.get("FAULT_INJECT", "")
+    # Pages speak the user's language (webapp/language.py); WTForms' own messages are translated too.
+    BABEL_DEFAULT_LOCALE = "en"
+    WTF_I18N_ENABLED = True
     FAULT_ONCE = os.environ.get("FAULT_ONCE", "")
     WTF_CSRF_ENABLED = True
     WTF_CSRF_TIME_LIMIT = None

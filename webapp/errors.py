@@ -68,12 +68,22 @@ def handle_http_error(error: HTTPException):
     if isinstance(error, RequestEntityTooLarge):
         metrics.refused("too_large")  # refused before any upload code saw it
     if _wants_json():
-        response = jsonify(error=message)
+        response = jsonify(error=message)  # the API stays English: clients read these
     else:
+        title, message = _page_words(error, message)
         response = current_app.make_response(
-            render_template("errors/error.html", status=status, title=error.name, message=message))
+            render_template("errors/error.html", status=status, title=title, message=message))
     response.status_code = status
     return _with_headers(response, error)
+
+
+def _page_words(error: HTTPException, message: str) -> tuple[str, str]:
+    """Return an error page's title and message in the page's language where werkzeug's own words are used."""
+    from webapp.language import error_words
+
+    title, description = error_words(error.code)
+    plain = message == (type(error).description or error.name)
+    return str(title or error.name), str(description if plain and description else message)
 
 
 def _with_headers(response, error: HTTPException):

@@ -25,6 +25,8 @@ class Visitor(UserMixin):
     # How this request proved who it is: SESSION (CSRF applies to its writes) or TOKEN.
     via: str = SESSION
     token_id: int | None = field(default=None, compare=False)
+    # The language chosen on the profile (webapp/language.py); None: the browser's Accept-Language decides.
+    language: str | None = None
 
     def get_id(self) -> str:
         """Return what the session stores: the id and the version a password change or disabling moves on."""
@@ -40,13 +42,14 @@ class Anonymous(AnonymousUserMixin):
     must_change_password = False
     via = None
     token_id = None
+    language = None
 
 
 # What a request needs to know of its user, read as plain values (an ORM row costs more to build), and the
 # database snapshot at that moment: the request's first cached answer then needs no query of its own to
 # learn it (services/answers/snapshot_cache.py), so identifying the caller adds no round trip there.
 # Plain SQL, prebuilt: building and compiling a select per request cost more than the query itself.
-VISITOR_COLUMNS = """u.id, u.username, u.role, u.regions, u.must_change_password, u.session_version,
+VISITOR_COLUMNS = """u.id, u.username, u.role, u.regions, u.must_change_password, u.session_version, u.language,
                      pg_current_snapshot()::text AS snapshot, pg_current_xact_id_if_assigned() IS NULL AS clean"""
 VISITOR_BY_ID = text(f"SELECT {VISITOR_COLUMNS} FROM users u WHERE u.id = :id AND u.active")
 
@@ -54,7 +57,7 @@ VISITOR_BY_ID = text(f"SELECT {VISITOR_COLUMNS} FROM users u WHERE u.id = :id AN
 def visitor_of(user, via: str = SESSION, token_id: int | None = None) -> Visitor:
     """Return the request's view of a user (a User, or a row of VISITOR_COLUMNS)."""
     return Visitor(user.id, user.username, Role(user.role), Scope.of(user.regions), user.must_change_password,
-                   user.session_version, via, token_id)
+                   user.session_version, via, token_id, user.language)
 
 
 def bearer_secret(req: Request) -> str | None:

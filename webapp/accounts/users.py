@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from webapp import names
@@ -205,3 +205,9 @@ def change_own_password(user_id: int, current: object, new: object) -> User:
     db.session.commit()
     events.user_changed(user.username, user.username, ["password"])
     return user
+
+
+def set_language(user_id: int, language: str) -> None:
+    """Keep the language a user chose, so every browser they sign in from speaks it."""
+    db.session.execute(update(User).where(User.id == user_id).values(language=language))
+    db.session.commit()

@@ -1,6 +1,7 @@
 """Routes that change a document or category after upload: retry, reprocess, delete (with confirmation)."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
 from webapp import number_format
 from webapp.accounts import access
@@ -33,10 +34,10 @@ def retry_document(document_id):
         flash(str(exc), "error")
         return _back_to(document_id)
     if queued:
-        flash(f"“{document.filename}” is queued again.", "success")
+        flash(_("“%(name)s” is queued again.", name=document.filename), "success")
     else:
-        flash(f"“{document.filename}” is queued again; processing starts when the queue is back "
-              "(it is unavailable right now).", "warning")
+        flash(_("“%(name)s” is queued again; processing starts when the queue is back (it is unavailable right now).",
+                name=document.filename), "warning")
     return _back_to(document_id)
 
 
@@ -50,7 +51,8 @@ def reprocess_document(document_id):
     except resubmit.NotReprocessable as exc:
         flash(str(exc), "error")
         return _back_to(document_id)
-    flash(f"“{document.filename}” will be read again; its total is replaced in one step when that is done.", "success")
+    flash(_("“%(name)s” will be read again; its total is replaced in one step when that is done.",
+            name=document.filename), "success")
     return _back_to(document_id)
 
 
@@ -75,11 +77,11 @@ def delete_document(document_id):
         flash(str(exc), "error")
         return redirect(url_for("main.dashboard"))
     if deleted.subtracted is None:
-        flash(f"Deleted “{deleted.filename}”. It had not been counted, so the total is unchanged.", "success")
+        flash(_("Deleted “%(name)s”. It had not been counted, so the total is unchanged.", name=deleted.filename), "success")
     else:
         flash(
-            f"Deleted “{deleted.filename}”; {number_format.grouped(deleted.subtracted)} was taken off the total of "
-            f"“{deleted.category}”.",
+            _("Deleted “%(name)s”; %(sum)s was taken off the total of “%(category)s”.", name=deleted.filename,
+              sum=number_format.grouped(deleted.subtracted), category=deleted.category),
             "success",
         )
     return redirect(url_for("main.category", name=deleted.category))
@@ -116,5 +118,5 @@ def delete_category(name):
     except removal.NotFound as exc:
         flash(str(exc), "error")
         return redirect(url_for("main.dashboard"))
-    flash(f"Deleted the category “{deleted.name}” and its {deleted.documents} file(s).", "success")
+    flash(_("Deleted the category “%(name)s” and its %(count)s file(s).", name=deleted.name, count=deleted.documents), "success")
     return redirect(url_for("main.dashboard"))

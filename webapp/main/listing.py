@@ -5,10 +5,12 @@ every few seconds. A row's HTML depends only on the values it shows, so it is ke
 those values: a changed total, count or name is a new key, and stale HTML is never served. When a
 file is counted, one category row, one type bar and one region bar change; the rest are reused.
 Keys also hold the role and region scope of the person asking, so what was rendered for an admin is
-never handed to a user limited to other regions, even where the values happen to agree.
+never handed to a user limited to other regions, even where the values happen to agree, and the page's
+language, so a row rendered in German is never shown on a Spanish page.
 """
 
 from flask import current_app
+from flask_babel import get_locale
 from markupsafe import Markup
 
 from webapp.accounts import scope
@@ -46,7 +48,7 @@ def _joined(template: str, macro_name: str, items) -> Markup:
     """Render each (values, macro arguments) item once per distinct values and join the HTML."""
     macro = None
     parts = []
-    audience = (visitor().role, scope.current().key)
+    audience = (visitor().role, scope.current().key, str(get_locale()))
     for values, arguments in items:
         key = (macro_name, audience, *values)
         html = _rendered.get(key)

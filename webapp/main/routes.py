@@ -5,6 +5,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from webapp import names
@@ -18,7 +21,7 @@ from webapp.pagination import Pages, page_count
 from webapp.services.answers import categories, documents, file_list, health, snapshot_cache
 from webapp.services.answers import dashboard as figures
 from webapp.services.pipeline import quota, storage, uploads
-from webapp.workbook.intake import ACCEPTED, RefusedUpload
+from webapp.workbook.intake import RefusedUpload
 
 
 @bp.app_template_global()
@@ -32,6 +35,9 @@ def asset_url(filename: str) -> str:
 def _digest(path: Path, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
+
+# workbook.sniff.ACCEPTED as the upload area says it, in the page's language.
+ACCEPTED_SHOWN = _l("Excel workbooks (.xlsx, .xlsm, .xls), OpenDocument spreadsheets (.ods) or CSV files (.csv)")
 
 # One page of the categories table: a thousand rows made a 600 KB page, re-read every few seconds.
 CATEGORIES_PER_PAGE = 100
@@ -47,9 +53,10 @@ def dashboard():
 def _render_dashboard(form: CategoryForm, status: int = 200):
     type_, region = request.args.get("type", "").strip(), request.args.get("region", "").strip()
     page = max(1, request.args.get("page", 1, type=int) or 1)
-    # The HTML shows what the role may do (e.g. "+ New category"), so the role is part of the key; the region
-    # scope is added by the cache itself.
-    live = snapshot_cache.cached(("dashboard", request.script_root, visitor().role, type_, region, page),
+    # The HTML shows what the role may do (e.g. "+ New category") in the page's language, so the role and the
+    # language are part of the key; the region scope is added by the cache itself.
+    live = snapshot_cache.cached(("dashboard", request.script_root, visitor().role, str(get_locale()), type_, region,
+                                  page),
                                  lambda: _render_figures(type_, region, page))
     return render_template("main/dashboard.html", form=form, live=live), status
 
@@ -77,7 +84,7 @@ def _render_figures(type_: str, region: str, page: int) -> Markup:
         summary=figures.summary(),
         by_type=by_type,
         by_region=by_region,
-        charts=[_chart("type", "Totals by type", by_type), _chart("region", "Totals by region", by_region)],
+        charts=[_chart("type", _("Totals by type"), by_type), _chart("region", _("Totals by region"), by_region)],
         recent=figures.recent_uploads(),
     ))
 
@@ -106,7 +113,7 @@ def create_category():
     except categories.CategoryExists as exc:
         form.name.errors.append(str(exc))
         return _render_dashboard(form, 409)
-    flash(f"Category “{category.name}” created.", "success")
+    flash(_("Category “%(name)s” created.", name=category.name), "success")
     return redirect(url_for("main.category", name=category.name))
 
 
@@ -122,7 +129,7 @@ def _render_category(category, form: UploadForm, status: int = 200):
     docs, count, pages = file_list.list_files(category, query)
     page = render_template(
         "main/category.html", category=category, documents=docs, count=count, pages=pages, query=query,
-        filter_errors=errors, formulas=file_list.formula_notes(category), form=form, accepted=ACCEPTED,
+        filter_errors=errors, formulas=file_list.formula_notes(category), form=form, accepted=ACCEPTED_SHOWN,
         statuses=list(DocumentStatus), sorts=file_list.SORTS,
         list_url=lambda **changes: url_for("main.category", name=category.name, **query.args(**changes)) + "#files-heading",
         page_url=lambda n: url_for("main.category", name=category.name, **query.args(page=n)) + "#files-heading",
@@ -180,13 +187,15 @@ NAME_CHARS = 60
 def _uploaded_message(accepted: uploads.Accepted) -> str:
     files = [d.filename if len(d.filename) <= NAME_CHARS else d.filename[: NAME_CHARS - 1] + "…" for d in accepted.documents]
     named = ", ".join(f"“{name}”" for name in files[:NAMED_FILES])
-    uploaded = f"Uploaded {named}" if len(files) <= NAMED_FILES else (
-        f"Uploaded {len(files)} files: {named} and {len(files) - NAMED_FILES} more")
+    uploaded = _("Uploaded %(names)s.", names=named) if len(files) <= NAMED_FILES else _(
+        "Uploaded %(count)s files: %(names)s and %(more)s more.", count=len(files), names=named, more=len(files) - NAMED_FILES)
     if accepted.queue_available:
-        return f"{uploaded}. Processing has started; this page updates by itself."
-    they = "It is" if len(files) == 1 else "They are"
-    return (f"{uploaded}. {they} safely stored and queued; processing starts when the queue is back "
-            "(it is unavailable right now). This page updates by itself.")
+        return uploaded + " " + _("Processing has started; this page updates by itself.")
+    return uploaded + " " + ngettext(
+        "It is safely stored and queued; processing starts when the queue is back (it is unavailable right now). "
+        "This page updates by itself.",
+        "They are safely stored and queued; processing starts when the queue is back (it is unavailable right now). "
+        "This page updates by itself.", len(files))
 
 
 @bp.route("/documents/<int:document_id>")

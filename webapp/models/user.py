@@ -44,6 +44,8 @@ class User(db.Model):
     active: Mapped[bool] = mapped_column(server_default="true")
     must_change_password: Mapped[bool] = mapped_column(server_default="false")
     session_version: Mapped[int] = mapped_column(server_default="1")
+    # A language code of webapp/language.py's LANGUAGES; NULL lets the browser's Accept-Language decide.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 

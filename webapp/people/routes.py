@@ -1,17 +1,20 @@
 """Sign in and out, and one's own profile: role, regions, password and API tokens."""
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from webapp import language
 from webapp.accounts import access, first_admin, signin, throttle, tokens, users
 from webapp.accounts.identity import visitor
 from webapp.accounts.redirects import safe_path
 from webapp.people import bp
-from webapp.people.forms import ActionForm, PasswordForm, SignInForm, TokenForm
+from webapp.people.forms import ActionForm, LanguageForm, PasswordForm, SignInForm, TokenForm
 
 ROLE_MEANS = {
-    "viewer": "You can see totals, files and search results.",
-    "editor": "You can see everything a viewer sees, create categories, upload files and retry or reprocess them.",
-    "admin": "You can do everything: also delete files and categories and manage users.",
+    "viewer": _l("You can see totals, files and search results."),
+    "editor": _l("You can see everything a viewer sees, create categories, upload files and retry or reprocess them."),
+    "admin": _l("You can do everything: also delete files and categories and manage users."),
 }
 
 
@@ -36,14 +39,14 @@ def sign_in():
     """Sign in and go back to the page that asked for it (a path on this site only)."""
     form = SignInForm()
     if not form.validate_on_submit():
-        return _render_sign_in(form, "This form has expired; please try again.", 400)
+        return _render_sign_in(form, _("This form has expired; please try again."), 400)
     user = signin.check_credentials(form.username.data, form.password.data, via="form")
     if user is None:
         form.password.data = ""
-        return _render_sign_in(form, "Wrong username or password.", throttle.FAILED)
+        return _render_sign_in(form, _("Wrong username or password."), throttle.FAILED)
     signin.start_session(user)
     if user.must_change_password:
-        flash("Welcome! Please choose your own password before you go on.", "info")
+        flash(_("Welcome! Please choose your own password before you go on."), "info")
         return redirect(url_for("people.change_password"))
     return redirect(safe_path(form.next.data, url_for("main.dashboard")))
 
@@ -53,7 +56,9 @@ def too_many_attempts(error):
     """Answer a throttled sign-in on the sign-in page itself, saying when to try again."""
     # formdata=None: the form must not read the body again here (a JSON body that does not parse would fail
     # inside this handler, a 500); only `next` is kept, from the form fields.
-    return _render_sign_in(SignInForm(formdata=None, next=request.form.get("next", "")), throttle.MESSAGE, 429)
+    # throttle.MESSAGE in the page's language (the API's 429 keeps the English one).
+    message = _("Too many failed sign-ins for this username or from this address. Please wait a minute and try again.")
+    return _render_sign_in(SignInForm(formdata=None, next=request.form.get("next", "")), message, 429)
 
 
 @bp.route("/logout", methods=["POST"])
@@ -61,7 +66,7 @@ def too_many_attempts(error):
 def logout():
     """Sign out of this browser."""
     signin.end_session()
-    flash("You are signed out.", "success")
+    flash(_("You are signed out."), "success")
     return redirect(url_for("people.login"))
 
 
@@ -93,7 +98,7 @@ def change_password():
     if not form.validate_on_submit():
         return again(400 if request.method == "POST" else 200)
     if form.new.data != form.repeat.data:
-        form.repeat.errors.append("The two new passwords are not the same.")
+        form.repeat.errors.append(_("The two new passwords are not the same."))
         return again()
     try:
         user = users.change_own_password(who.id, form.current.data, form.new.data)
@@ -103,7 +108,7 @@ def change_password():
     if who.must_change_password:
         first_admin.forget_initial_password()
     signin.start_session(user)  # this browser stays signed in; every other session of the old password ends
-    flash("Your password is changed.", "success")
+    flash(_("Your password is changed."), "success")
     return redirect(url_for("main.dashboard") if who.must_change_password else url_for("people.profile"))
 
 
@@ -127,10 +132,25 @@ def create_token():
 def revoke_token(token_id):
     """Revoke one of one's own tokens: scripts using it get 401 from now on."""
     if not ActionForm().validate_on_submit():
-        flash("This form has expired; please try again.", "error")
+        flash(_("This form has expired; please try again."), "error")
     elif tokens.revoke_token(visitor(), token_id):
-        flash("The token is revoked; scripts using it can no longer sign in.", "success")
+        flash(_("The token is revoked; scripts using it can no longer sign in."), "success")
     else:
-        flash("That token no longer exists.", "error")
+        flash(_("That token no longer exists."), "error")
     return redirect(url_for("people.profile") + "#tokens")
 
+
+
+@bp.route("/language", methods=["POST"])
+@access.public
+def choose_language():
+    """Speak the chosen language from now on: in this browser, and on the profile of whoever is signed in."""
+    form = LanguageForm()
+    back = safe_path(form.next.data, url_for("main.dashboard"))
+    if not form.validate_on_submit() or not language.remember(form.language.data):
+        flash(_("This form has expired; please try again."), "error")
+        return redirect(back)
+    who = visitor()
+    if who.is_authenticated:
+        users.set_language(who.id, form.language.data)
+    return redirect(back)

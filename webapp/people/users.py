@@ -1,7 +1,9 @@
 """The Users page: admins create accounts, change roles and regions, disable and delete them."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
+from webapp import language
 from webapp.accounts import access, users
 from webapp.accounts.identity import visitor
 from webapp.people import bp
@@ -44,7 +46,8 @@ def create_user():
     except users.InvalidAccount as exc:
         _field_for(form, str(exc)).errors.append(str(exc))
         return _render_users(form, 400)
-    flash(f"Created “{account.username}” ({account.role}, {', '.join(account.regions) or 'all regions'}).", "success")
+    flash(_("Created “%(name)s” (%(role)s, %(regions)s).", name=account.username, role=language.role_name(account.role),
+            regions=", ".join(account.regions) or _("all regions")), "success")
     return redirect(url_for("people.list_users"))
 
 
@@ -86,7 +89,7 @@ def update_user(username):
     except users.InvalidAccount as exc:
         _field_for(form, str(exc)).errors.append(str(exc))
         return _render_user(_account_or_404(username), form, status=400)
-    flash(f"Saved “{account.username}”.", "success")
+    flash(_("Saved “%(name)s”.", name=account.username), "success")
     return redirect(url_for("people.list_users"))
 
 
@@ -97,13 +100,13 @@ def delete_user(username):
     account = _account_or_404(username)
     form = EditUserForm(formdata=None, role=account.role, regions=", ".join(account.regions), active=account.active)
     if not ActionForm().validate_on_submit():
-        return _render_user(account, form, "This form has expired; please reload the page and try again.", 400)
+        return _render_user(account, form, _("This form has expired; please reload the page and try again."), 400)
     if request.form.get("confirm_username", "").strip() != account.username:
-        message = f"Type the username “{account.username}” exactly to delete it; nothing was deleted."
+        message = _("Type the username “%(name)s” exactly to delete it; nothing was deleted.", name=account.username)
         return _render_user(account, form, message, 400)
     try:
         users.delete_user(account, by=visitor().username)
     except users.LastAdmin as exc:
         return _render_user(_account_or_404(username), form, str(exc), 409)
-    flash(f"Deleted “{username}”. The files they uploaded stay.", "success")
+    flash(_("Deleted “%(name)s”. The files they uploaded stay.", name=username), "success")
     return redirect(url_for("people.list_users"))

@@ -1,6 +1,7 @@
 """The System page, its three actions, and /metrics."""
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from webapp import metrics
@@ -15,7 +16,6 @@ from webapp.system.forms import ActionForm
 
 # Problems first: these statuses list their newest files on the page.
 LISTED = (DocumentStatus.FAILED, DocumentStatus.PROCESSING, DocumentStatus.QUEUED)
-EVERY_REGION = "The System page's actions change files of every region, so they need an admin of every region."
 
 
 @bp.route("/metrics")
@@ -50,10 +50,10 @@ def system_page():
 def _action_refused():
     """Refuse an action without a valid CSRF token, or from an admin limited to some regions; None lets it run."""
     if not ActionForm().validate_on_submit():
-        flash("That button had expired; nothing was done. Please press it again.", "error")
+        flash(_("That button had expired; nothing was done. Please press it again."), "error")
         return redirect(url_for("system.system_page")), 400
     if not scope.current().everything:
-        flash(EVERY_REGION, "error")
+        flash(_("The System page's actions change files of every region, so they need an admin of every region."), "error")
         return redirect(url_for("system.system_page")), 403
     return None
 
@@ -66,7 +66,7 @@ def retry_all_failed():
     if refused:
         return refused
     count = resubmit.retry_failed()
-    flash(f"{count} failed file(s) are queued again." if count else "No file had failed.", "success")
+    flash(_("%(count)s failed file(s) are queued again.", count=count) if count else _("No file had failed."), "success")
     return redirect(url_for("system.system_page"))
 
 
@@ -79,9 +79,9 @@ def rebuild_search():
         return refused
     outcome = queue.enqueue_rebuild()
     messages = {
-        queue.QUEUED: ("The search index is being rebuilt; progress shows below.", "success"),
-        queue.WAITING: ("A rebuild is already on its way; progress shows below.", "success"),
-        queue.DEFERRED: ("The queue is unavailable right now, so nothing started; please try again in a minute.", "error"),
+        queue.QUEUED: (_("The search index is being rebuilt; progress shows below."), "success"),
+        queue.WAITING: (_("A rebuild is already on its way; progress shows below."), "success"),
+        queue.DEFERRED: (_("The queue is unavailable right now, so nothing started; please try again in a minute."), "error"),
     }
     flash(*messages[outcome])
     return redirect(url_for("system.system_page"))
@@ -96,8 +96,8 @@ def check_totals():
         return refused
     found = reconcile.check_and_record()
     if found:
-        flash(f"{len(found)} category total(s) differ from their documents: `flask totals repair` sets them right.",
-              "error")
+        flash(_("%(count)s category total(s) differ from their documents: `flask totals repair` sets them right.",
+                count=len(found)), "error")
     else:
-        flash("Every category's total matches its documents.", "success")
+        flash(_("Every category's total matches its documents."), "success")
     return redirect(url_for("system.system_page"))

@@ -7,6 +7,8 @@ one file may use fails the same way again, so its page offers what does help ins
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+
 from webapp.models import Document, DocumentStatus, FailureKind
 
 
@@ -14,40 +16,40 @@ from webapp.models import Document, DocumentStatus, FailureKind
 class Failure:
     """What a page says about a failed document."""
 
-    what: str
+    what: str  # in the page's language (a lazy string, translated when shown)
     todo: str
     retry_helps: bool
 
 
 _FAILURES = {
     FailureKind.FILE: Failure(
-        "The file itself could not be counted.",
-        "Retrying would fail the same way. Correct the file (for example open it in your spreadsheet program and "
-        "save it again, remove its password, or split it into smaller workbooks), then upload the corrected file.",
+        _l("The file itself could not be counted."),
+        _l("Retrying would fail the same way. Correct the file (for example open it in your spreadsheet program and "
+           "save it again, remove its password, or split it into smaller workbooks), then upload the corrected file."),
         False),
     FailureKind.MISSING: Failure(
-        "The uploaded original is no longer in the file store.",
-        "Retrying cannot bring it back: delete this file here, then upload it again.",
+        _l("The uploaded original is no longer in the file store."),
+        _l("Retrying cannot bring it back: delete this file here, then upload it again."),
         False),
     FailureKind.MEMORY: Failure(
-        "Reading it needed more memory than one file may use.",
-        "Retrying would stop the same way. Split the workbook into smaller files and upload those, or ask an "
-        "administrator to raise the memory allowed per file (JOB_MEMORY_MB).",
+        _l("Reading it needed more memory than one file may use."),
+        _l("Retrying would stop the same way. Split the workbook into smaller files and upload those, or ask an "
+           "administrator to raise the memory allowed per file (JOB_MEMORY_MB)."),
         False),
     FailureKind.TIMEOUT: Failure(
-        "Processing took longer than the time allowed for one file.",
-        "The worker may have been busy: retry it. If it stops again, split the workbook into smaller files, or "
-        "ask an administrator to raise the time allowed per file (JOB_TIMEOUT_SECONDS).",
+        _l("Processing took longer than the time allowed for one file."),
+        _l("The worker may have been busy: retry it. If it stops again, split the workbook into smaller files, or "
+           "ask an administrator to raise the time allowed per file (JOB_TIMEOUT_SECONDS)."),
         True),
     FailureKind.CRASH: Failure(
-        "The worker processing it was stopped at every attempt (restarted or stopped from outside).",
-        "This says nothing about the file: retry it once the workers run normally again.",
+        _l("The worker processing it was stopped at every attempt (restarted or stopped from outside)."),
+        _l("This says nothing about the file: retry it once the workers run normally again."),
         True),
 }
 # Failures recorded before kinds were (migration 0012) with a reason it did not recognise.
 _UNKNOWN = Failure(
-    "It could not be processed.",
-    "Retry it; if it fails the same way again, correct the file and upload the corrected file.",
+    _l("It could not be processed."),
+    _l("Retry it; if it fails the same way again, correct the file and upload the corrected file."),
     True)
 
 

@@ -4,9 +4,24 @@ document.documentElement.classList.add("js");
 
 (function () {
   "use strict";
+  // The page's strings and number symbols in its language (webapp/language.py's js_catalogue, the body's
+  // data-catalogue attribute), read once the body is there; English until then.
+  var catalogue = null;
+  function text(key) {
+    if (!catalogue) {
+      var data = document.body && document.body.getAttribute("data-catalogue");
+      if (!data) return undefined;
+      catalogue = JSON.parse(data);
+    }
+    return catalogue[key];
+  }
+  window.pageText = function (key, fallback) { return text(key) || fallback; };
+
   // A total arriving as the API's plain string (`1449857.5`), shown the way the server's `grouped` filter
-  // writes it (webapp/number_format.py): comma groups, a line break allowed only between them, every digit kept.
+  // writes it (webapp/number_format.py): the language's groups, a line break allowed only between them,
+  // every digit kept.
   function showTotal(element, plain) {
+    var symbols = text("numbers") || {decimal: ".", group: ","};
     if (!element || element.getAttribute("data-exact") === plain) return;
     var negative = plain.charAt(0) === "-";
     var digits = negative ? plain.slice(1) : plain;
@@ -17,14 +32,14 @@ document.documentElement.classList.add("js");
     element.textContent = "";
     groups.forEach(function (group, i) {
       if (i) {
-        element.appendChild(document.createTextNode(","));
+        element.appendChild(document.createTextNode(symbols.group));
         element.appendChild(document.createElement("wbr"));
       }
       element.appendChild(document.createTextNode((i === 0 && negative ? "-" : "") + group));
     });
-    if (point >= 0) element.appendChild(document.createTextNode(digits.slice(point)));
+    if (point >= 0) element.appendChild(document.createTextNode(symbols.decimal + digits.slice(point + 1)));
     element.setAttribute("data-exact", plain);
-    element.setAttribute("title", "Exact value: " + plain);
+    element.setAttribute("title", (text("exactValue") || "Exact value: {value}").replace("{value}", plain));
     var copy = element.parentNode && element.parentNode.querySelector(".copy");
     if (copy) copy.setAttribute("data-copy", plain);
   }
@@ -33,7 +48,7 @@ document.documentElement.classList.add("js");
   function copied(button) {
     button.setAttribute("data-copied", "");
     var label = button.textContent;
-    button.textContent = "Copied";
+    button.textContent = text("copied") || "Copied";
     setTimeout(function () { button.textContent = label; button.removeAttribute("data-copied"); }, 1500);
   }
 

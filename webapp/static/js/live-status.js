@@ -28,7 +28,9 @@
     var parts = docs.filter(function (d) {
       return (d.status === "done" || d.status === "failed") && before[d.id] && before[d.id] !== d.status;
     }).map(function (d) {
-      return d.status === "done" ? shown(d.filename) + " is done: " + d.total : shown(d.filename) + " failed: " + (d.error || "");
+      return d.status === "done"
+        ? window.pageText("fileDone", "{name} is done: {total}").replace("{name}", shown(d.filename)).replace("{total}", d.total)
+        : window.pageText("fileFailed", "{name} failed: {reason}").replace("{name}", shown(d.filename)).replace("{reason}", d.error || "");
     });
     if (parts.length) announcer.textContent = parts.join(". ");
   }
@@ -71,7 +73,7 @@
         pending = data.pending;
         if (window.showTotal) window.showTotal(document.getElementById("category-total"), data.category.total);
         setText("category-files", String(data.category.documents));
-        setText("category-pending", data.pending ? ", " + data.pending + " still processing" : "");
+        setText("category-pending", data.pending ? window.pageText("stillProcessing", ", {count} still processing").replace("{count}", data.pending) : "");
         document.dispatchEvent(new CustomEvent("documents:polled", { detail: data.documents }));
         var now = data.documents.map(function (d) { return d.id + ":" + d.status; }).join(",");
         if (now === seen) return null;

@@ -14,6 +14,9 @@
   var running = 0;
   var PARALLEL = 2;
 
+  // A string in the page's language (the page's JSON catalogue, webapp/language.py), `{name}` parts filled in.
+  function t(key, fallback) { return window.pageText(key, fallback); }
+
   function size(bytes) {
     if (bytes < 1024) return bytes + " B";
     if (bytes < 1024 * 1024) return (bytes / 1024).toFixed(1) + " KB";
@@ -41,8 +44,8 @@
     var bar = element("progress", "upload-bar");
     bar.max = 100;
     bar.value = 0;
-    bar.setAttribute("aria-label", "Upload of " + shown(file.name));
-    var message = element("p", "upload-message", "Waiting to upload…");
+    bar.setAttribute("aria-label", t("uploadOf", "Upload of {name}").replace("{name}", shown(file.name)));
+    var message = element("p", "upload-message", t("waiting", "Waiting to upload…"));
     item.appendChild(head);
     item.appendChild(bar);
     item.appendChild(message);
@@ -55,9 +58,9 @@
     entry.message.textContent = text;
     if (state === "error") {
       entry.message.setAttribute("role", "alert");
-      var dismiss = element("button", "dismiss", "Dismiss");
+      var dismiss = element("button", "dismiss", t("dismiss", "Dismiss"));
       dismiss.type = "button";
-      dismiss.setAttribute("aria-label", "Dismiss the message about " + shown(entry.file.name));
+      dismiss.setAttribute("aria-label", t("dismissAbout", "Dismiss the message about {name}").replace("{name}", shown(entry.file.name)));
       dismiss.addEventListener("click", function () { entry.item.remove(); input.focus(); });
       entry.item.querySelector(".upload-head").appendChild(dismiss);
     }
@@ -70,8 +73,8 @@
       var body = JSON.parse(xhr.responseText);
       if (body && body.error) return body.error;
     } catch (e) { /* not JSON: fall through to a generic message */ }
-    if (xhr.status === 413) return "This file is larger than the upload limit.";
-    return "The upload failed (error " + xhr.status + "). Please try again.";
+    if (xhr.status === 413) return t("tooLarge", "This file is larger than the upload limit.");
+    return t("failedStatus", "The upload failed (error {status}). Please try again.").replace("{status}", xhr.status);
   }
 
   function send(entry) {
@@ -82,14 +85,14 @@
     xhr.setRequestHeader("Accept", "application/json");
     if (token) xhr.setRequestHeader("X-CSRFToken", token.value);
     entry.item.setAttribute("data-state", "uploading");
-    entry.message.textContent = "Uploading…";
+    entry.message.textContent = t("uploading", "Uploading…");
     // Sending the bytes fills the bar to 95%; the last part is the server storing the file, so the bar
     // reaches 100% exactly when the upload is stored (not while the server is still checking it).
     xhr.upload.onprogress = function (event) {
       if (!event.lengthComputable) return;
       var percent = Math.round((event.loaded / event.total) * 95);
       entry.bar.value = percent;
-      entry.message.textContent = percent >= 95 ? "Storing…" : "Uploading… " + percent + "%";
+      entry.message.textContent = percent >= 95 ? t("storing", "Storing…") : t("uploadingPercent", "Uploading… {percent}%").replace("{percent}", percent);
     };
     xhr.onload = function () {
       if (xhr.status === 202) {
@@ -101,16 +104,16 @@
         if (answer.queue === "unavailable") {
           // Keep saying why it waits until its status moves on (the poll skips a status already shown).
           entry.item.setAttribute("data-status", doc.status);
-          settle(entry, "stored", "Uploaded. " + answer.message);
+          settle(entry, "stored", t("uploaded", "Uploaded.") + " " + answer.message);
         } else {
-          settle(entry, "sent", "Uploaded. Waiting its turn to be processed…");
+          settle(entry, "sent", t("queued", "Uploaded. Waiting its turn to be processed…"));
         }
         document.dispatchEvent(new CustomEvent("documents:changed", { detail: doc }));
       } else {
         settle(entry, "error", errorText(xhr));
       }
     };
-    xhr.onerror = function () { settle(entry, "error", "The connection was lost during the upload. Please try again."); };
+    xhr.onerror = function () { settle(entry, "error", t("connectionLost", "The connection was lost during the upload. Please try again.")); };
     xhr.send(body);
   }
 
@@ -128,10 +131,12 @@
 
   // Once uploaded, each file's line follows its processing, so the user sees the outcome where they looked.
   var PROGRESS = {
-    queued: function () { return "Uploaded. Waiting its turn to be processed…"; },
-    processing: function () { return "Uploaded. Adding up its numbers…"; },
-    done: function (doc) { return "Done: its numbers add up to " + doc.total + "."; },
-    failed: function (doc) { return "Could not be processed: " + (doc.error || "unknown reason") + " Open it to see what you can do."; },
+    queued: function () { return t("queued", "Uploaded. Waiting its turn to be processed…"); },
+    processing: function () { return t("processing", "Uploaded. Adding up its numbers…"); },
+    done: function (doc) { return t("done", "Done: its numbers add up to {total}.").replace("{total}", doc.total); },
+    failed: function (doc) {
+      return t("failed", "Could not be processed: {reason} Open it to see what you can do.").replace("{reason}", doc.error || t("unknownReason", "unknown reason"));
+    },
   };
 
   // A stored upload's card folds into the file list once its row is there (or it has finished): the table
@@ -152,7 +157,7 @@
       item.remove();
       folded += 1;
     });
-    if (folded) summary.textContent = "✓ " + folded + (folded === 1 ? " uploaded file is" : " uploaded files are") + " in the list of files below.";
+    if (folded) summary.textContent = "✓ " + (folded === 1 ? t("foldedOne", "{count} uploaded file is in the list of files below.") : t("foldedMany", "{count} uploaded files are in the list of files below.")).replace("{count}", folded);
   }
   document.addEventListener("documents:listed", function (event) { fold(event.detail); });
 

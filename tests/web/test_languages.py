@@ -1,0 +1,206 @@
+"""Pages speak English, German or Spanish: every template's text goes through a translation call, the catalogues
+are complete, a page in German or Spanish keeps no English phrase, and totals are written the language's way."""
+
+import re
+from decimal import Decimal
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from tests.browser.files import damaged_workbook
+from webapp.number_format import grouped
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "webapp" / "templates"
+CATALOGUES = ROOT / "webapp" / "translations"
+LANGUAGES = ("de", "es")
+VISIBLE_ATTRIBUTES = {"title", "aria-label", "placeholder", "alt"}
+# Not words to translate: the brand, the language names of the switch, marks and arrows.
+NOT_WORDS = {"Workbook totals", "English", "Deutsch", "Español", "GB MB KB"}
+
+
+class _Text(HTMLParser):
+    """Collect what a reader sees: text nodes and the attributes read out or shown as tooltips."""
+
+    def __init__(self, skip_code: bool = False):
+        super().__init__()
+        self.found: list[str] = []
+        self._hidden = 0
+        self._skipped = ("script", "style", "svg") + (("code",) if skip_code else ())
+
+    def handle_starttag(self, tag, attrs):
+        self._hidden += tag in self._skipped
+        self.found += [value for key, value in attrs if key in VISIBLE_ATTRIBUTES and value]
+
+    def handle_endtag(self, tag):
+        self._hidden -= tag in self._skipped
+
+    def handle_data(self, data):
+        if not self._hidden:
+            self.found.append(data)
+
+
+def _words(texts) -> list[str]:
+    phrases = (" ".join(text.replace("Workbook totals", " ").split()) for text in texts)
+    return [p for p in phrases if re.search(r"[^\W\d_]", p) and p not in NOT_WORDS]
+
+
+def untranslated(source: str) -> list[str]:
+    """Return the text of a template that no translation call wraps."""
+    source = re.sub(r"\{%-?\s*trans\b.*?endtrans\s*-?%\}", " ", source, flags=re.S)
+    source = re.sub(r"\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", " ", source, flags=re.S)
+    parser = _Text(skip_code=True)
+    parser.feed(source)
+    return [w for w in _words(parser.found) if not w.startswith("data-")]
+
+
+def test_no_template_has_text_outside_a_translation_call():
+    found = {str(path.relative_to(TEMPLATES)): untranslated(path.read_text())
+             for path in TEMPLATES.rglob("*.html") if path.name != "swagger_ui.html"}
+    assert {name: texts for name, texts in found.items() if texts} == {}
+
+
+def test_untranslated_text_is_found():
+    assert untranslated('<p>Hello {{ name }}</p><b title="Open it">{{ _("Fine") }}</b>') == ["Hello", "Open it"]
+    assert untranslated("<p>{% trans %}Fine{% endtrans %} {{ _('Also fine') }}</p>") == []
+
+
+def _plain(string):
+    return tuple(string) if isinstance(string, (list, tuple)) else string
+
+
+def _extracted() -> set[str]:
+    method_map = [("webapp/**.py", "python"), ("webapp/templates/**.html", "jinja2")]
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, keywords=keywords):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_message_has_a_translation_and_the_compiled_catalogue_matches(language):
+    folder = CATALOGUES / language / "LC_MESSAGES"
+    with open(folder / "messages.po", "rb") as po, open(folder / "messages.mo", "rb") as mo:
+        catalogue, compiled = read_po(po, locale=language), read_mo(mo)
+    entries = {(m.id[0] if isinstance(m.id, tuple) else m.id): m for m in catalogue if m.id}
+    missing = sorted(_extracted() - set(entries))
+    assert not missing, f"not in the {language} catalogue (run `make translations`, then translate): {missing}"
+    empty = sorted(key for key, m in entries.items()
+                   if not (all(m.string) if isinstance(m.string, tuple) else m.string))
+    assert not empty, f"empty {language} translations: {empty}"
+    assert not list(catalogue.check()), "placeholders differ between English and the translation"
+    def same(m) -> bool:
+        built = compiled.get(m.id)
+        return built is not None and _plain(built.string) == _plain(m.string)
+
+    stale = sorted(key for key, m in entries.items() if not same(m))
+    assert not stale, f"{language}: messages.mo is older than messages.po (run `make translations`): {stale[:5]}"
+
+
+@pytest.mark.parametrize(("language", "shown"), [
+    ("en", "1,234,567.123456789"), ("de", "1.234.567,123456789"), ("es", "1.234.567,123456789"),
+])
+def test_totals_keep_every_digit_in_every_language(language, shown):
+    assert grouped(Decimal("1234567.123456789"), language) == shown
+    assert grouped(Decimal("-123456789012345678901234567890.5"), language).endswith(
+        {"en": "567,890.5", "de": "567.890,5", "es": "567.890,5"}[language])
+
+
+def test_a_page_in_german_writes_totals_the_german_way(client, api, run_jobs, make_workbook):
+    api.create_category("asian_phones")
+    api.upload("asian_phones", ("big.xlsx", make_workbook({"S": [[1234], [Decimal("0.5")]]})))
+    run_jobs()
+    page = client.get("/categories/asian_phones", headers={"Accept-Language": "de"}).text
+    assert 'id="category-total">1.<wbr>234,5</strong>' in page
+    assert 'title="Genauer Wert: 1234.5"' in page and 'data-copy="1234.5"' in page
+    assert client.get("/api/categories/asian_phones", headers={"Accept-Language": "de"}).json["total"] == "1234.5"
+
+
+def test_the_browser_language_decides_before_sign_in_and_html_lang_follows(anonymous):
+    german = anonymous.get("/login", headers={"Accept-Language": "de-DE,de;q=0.9,en;q=0.5"}).text
+    assert '<html lang="de">' in german and "Anmelden" in german
+    assert '<html lang="en">' in anonymous.get("/login", headers={"Accept-Language": "fr, pt"}).text
+    spanish = anonymous.get("/login", headers={"Accept-Language": "es-ES"}).text
+    assert '<html lang="es">' in spanish and "Iniciar sesión" in spanish
+
+
+def test_the_footer_switch_keeps_the_choice_for_the_session_and_the_profile(app, client, login_as):
+    answer = client.post("/language", data={"language": "es", "next": "/regions"}, headers={"Accept-Language": "de"})
+    assert answer.status_code == 302 and answer.location.endswith("/regions")
+    assert '<html lang="es">' in client.get("/", headers={"Accept-Language": "de"}).text
+    # An API answer stays English whatever the profile says.
+    assert client.get("/api/categories/nothing-here").json["error"].startswith("There is no category")
+
+
+def test_a_profile_language_follows_the_user_to_another_browser(app, anonymous):
+    from tests.fixtures_accounts import make_user, sign_in
+
+    user = make_user(app, "viewer", username="greta")
+    sign_in(anonymous, user)
+    anonymous.post("/language", data={"language": "de", "next": "/"})
+    other = app.test_client()
+    sign_in(other, user)
+    assert '<html lang="de">' in other.get("/", headers={"Accept-Language": "en"}).text
+
+
+def test_an_unknown_language_or_an_outside_address_changes_nothing(client):
+    answer = client.post("/language", data={"language": "xx", "next": "https://elsewhere.example/"})
+    assert answer.status_code == 302 and "elsewhere" not in answer.location
+    assert '<html lang="en">' in client.get("/").text
+
+
+def test_error_pages_speak_the_language(client):
+    page = client.get("/no-such-page", headers={"Accept-Language": "de"}).text
+    assert "Nicht gefunden" in page and "Zurück zur Übersicht" in page
+
+
+def _visible(html: str) -> set[str]:
+    parser = _Text(skip_code=True)
+    parser.feed(html)
+    return set(_words(parser.found))
+
+
+# Words that are spelled the same in English and the other language, and what the test data itself holds.
+SAME_IN = {
+    "de": {"Name", "Region", "Status", "Text", "System", "Backend", "API", "Worker", "Workers", "CSV, UTF-8 (.csv)",
+           "PostgreSQL", "Redis", "in", "System ·", "postgresql"},
+    "es": {"Total", "Editor", "API", "CSV, UTF-8 (.csv)", "PostgreSQL", "Redis", "postgresql"},
+}
+
+
+@pytest.fixture
+def pages(client, api, run_jobs, make_workbook, app):
+    """The main pages' addresses, with a category, a counted file, a failed file and a second user to show."""
+    from tests.fixtures_accounts import make_user
+
+    api.create_category("asian_phones", region="Asia", type="phones")
+    done = api.upload("asian_phones", ("stock.xlsx", make_workbook({"Stock": [["charger", 1234.5]]})))
+    failed = api.upload("asian_phones", ("broken.xlsx", damaged_workbook()))
+    run_jobs()
+    make_user(app, "viewer", username="maria")
+    document_id = done.json["documents"][0]["id"]
+    failed_id = (failed.json.get("documents") or [{}])[0].get("id")
+    return ["/", "/categories/asian_phones", f"/documents/{document_id}", f"/documents/{failed_id}", "/search?q=charger",
+            "/regions?term=charger", "/profile", "/profile/password", "/users", "/users/maria",
+            f"/documents/{document_id}/delete", "/categories/asian_phones/delete", "/system", "/search?q=nothing"]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_no_english_phrase_remains_on_a_page_in_another_language(client, pages, language):
+    # The worker's reason for a failed file is stored in English when the file fails (not yet translated).
+    data = {"This file is damaged", "asian_phones", "stock.xlsx", "broken.xlsx", "Asia", "phones", "charger", "Stock",
+            "maria", "admin-"}
+    left = {}
+    for path in pages:
+        english = _visible(client.get(path, headers={"Accept-Language": "en"}).text)
+        other = _visible(client.get(path, headers={"Accept-Language": language}).text)
+        same = {p for p in english & other if p not in SAME_IN[language] and not any(d in p for d in data)
+                and not re.fullmatch(r"[A-Z]{1,3}\d*|\(?[\d.,]+ bytes\)?", p)}  # a preview's column; "18 bytes" in es
+        if same:
+            left[path] = sorted(same)
+    assert left == {}

@@ -1,0 +1,143 @@
+"""Which language a page speaks: the user's profile choice, else the browser's Accept-Language, else English.
+
+Flask-Babel translates pages, forms (WTForms' own messages too, `WTF_I18N_ENABLED`), flash messages and error
+pages; `js_catalogue` gives the few strings the scripts show. The API and its errors stay English (clients
+read them), and uploaded content is never translated. Catalogues live in webapp/translations/.
+"""
+
+from babel.numbers import get_decimal_symbol, get_group_symbol
+from flask import Flask, request, session
+from flask_babel import Babel, format_datetime, format_decimal, format_number, get_locale, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+# Code -> the language's own name (a switch lists each language in itself, so anyone finds theirs).
+LANGUAGES = {"en": "English", "de": "Deutsch", "es": "Español"}
+DEFAULT = "en"
+SESSION_KEY = "language"
+
+# Words the code keeps in English (statuses, roles, groupings) as a page shows them.
+STATUS_NAMES = {"queued": _l("queued"), "processing": _l("processing"), "done": _l("done"), "failed": _l("failed")}
+ROLE_NAMES = {"viewer": _l("viewer"), "editor": _l("editor"), "admin": _l("admin")}
+# RQ's words for a worker's state and a job's (the System page).
+WORKER_STATES = {"idle": _l("idle"), "busy": _l("busy"), "suspended": _l("suspended"), "started": _l("started"),
+                 "queued": _l("queued"), "finished": _l("finished"), "failed": _l("failed"),
+                 "scheduled": _l("scheduled"), "deferred": _l("deferred"), "stopped": _l("stopped"),
+                 "canceled": _l("canceled")}
+GROUPING_NAMES = {"type": _l("type"), "region": _l("region"), "category": _l("category")}
+
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with our locale choice and give templates the switch's languages and the JS catalogue."""
+    babel.init_app(app, locale_selector=choose_locale)
+    app.jinja_env.globals.update(number_symbols=number_symbols, js_catalogue=js_catalogue, languages=LANGUAGES,
+                                 status_name=status_name, role_name=role_name, grouping_names=GROUPING_NAMES,
+                                 worker_states=WORKER_STATES, format_datetime=format_datetime,
+                                 format_decimal=format_decimal)
+    app.jinja_env.filters.update(count_format=format_number, when=when, file_size=file_size)
+    app.context_processor(lambda: {"page_language": str(get_locale() or DEFAULT)})
+
+
+def choose_locale() -> str:
+    """Return the language of this request: the profile's, then this browser's choice, then Accept-Language."""
+    from webapp.accounts.identity import visitor
+
+    chosen = getattr(visitor(), "language", None) if _has_user() else None
+    chosen = chosen or session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES.keys()) or DEFAULT
+
+
+def _has_user() -> bool:
+    """Tell whether the request's user can be asked without starting a sign-in (the API stays English anyway)."""
+    return not request.path.startswith("/api/")
+
+
+# The error pages' titles and werkzeug's own explanations (a view's own message is kept as it is).
+ERROR_WORDS = {
+    400: (_l("Bad Request"), _l("The browser sent a request that this site could not understand.")),
+    403: (_l("Forbidden"), _l("You do not have permission to open this page.")),
+    404: (_l("Not Found"), _l("This page does not exist. Check the address, or go back to the dashboard.")),
+    405: (_l("Method Not Allowed"), _l("This address does not accept this kind of request.")),
+    409: (_l("Conflict"), None),
+    413: (_l("Request Entity Too Large"), None),
+    429: (_l("Too Many Requests"), _l("Too many requests in a short time; please wait a moment and try again.")),
+    500: (_l("Internal Server Error"), _l("Something went wrong on the server. Please try again in a moment.")),
+    503: (_l("Service Unavailable"), _l("The site is briefly unavailable. Please try again in a minute.")),
+}
+
+
+def error_words(code: int | None) -> tuple:
+    """Return (title, explanation) of an error page in the page's language; None where we have no words."""
+    return ERROR_WORDS.get(code, (None, None))
+
+
+def status_name(status: str) -> str:
+    """Return a document status in the page's language."""
+    return str(STATUS_NAMES.get(str(status), status))
+
+
+def role_name(role) -> str:
+    """Return a role in the page's language."""
+    return str(ROLE_NAMES.get(getattr(role, "value", role), role))
+
+
+def when(moment) -> str:
+    """Write a date and time the way the page's language does (short form, to the minute)."""
+    return format_datetime(moment, "short")
+
+
+def file_size(size: int) -> str:
+    """Write a file's size in kB, MB or GB (powers of 1000, like Jinja's filesizeformat) the language's way."""
+    for unit, scale in (("GB", 1000**3), ("MB", 1000**2), ("kB", 1000)):
+        if size >= scale:
+            return f"{format_decimal(size / scale, '0.0')} {unit}"
+    return ngettext("%(num)s byte", "%(num)s bytes", size)  # under 1,000: nothing to group
+
+
+def remember(code: str) -> bool:
+    """Keep a language for this browser's session; False when it is not one of ours."""
+    if code not in LANGUAGES:
+        return False
+    session[SESSION_KEY] = code
+    return True
+
+
+def number_symbols() -> dict:
+    """Return the page language's decimal mark and group separator, for scripts that write totals."""
+    locale = get_locale() or DEFAULT
+    return {"decimal": get_decimal_symbol(locale), "group": get_group_symbol(locale)}
+
+
+def js_catalogue() -> dict:
+    """Return the strings the scripts show, in the page's language (rendered as JSON into the page)."""
+    return {
+        "numbers": number_symbols(),
+        "exactValue": _("Exact value: %(value)s", value="{value}"),
+        "copied": _("Copied"),
+        "stillProcessing": _(", %(count)s still processing", count="{count}"),
+        "fileDone": _("%(name)s is done: %(total)s", name="{name}", total="{total}"),
+        "fileFailed": _("%(name)s failed: %(reason)s", name="{name}", reason="{reason}"),
+        "uploadOf": _("Upload of %(name)s", name="{name}"),
+        "waiting": _("Waiting to upload…"),
+        "dismiss": _("Dismiss"),
+        "dismissAbout": _("Dismiss the message about %(name)s", name="{name}"),
+        "tooLarge": _("This file is larger than the upload limit."),
+        "failedStatus": _("The upload failed (error %(status)s). Please try again.", status="{status}"),
+        "uploading": _("Uploading…"),
+        "storing": _("Storing…"),
+        "uploadingPercent": _("Uploading… %(percent)s%%", percent="{percent}"),
+        "uploaded": _("Uploaded."),
+        "queued": _("Uploaded. Waiting its turn to be processed…"),
+        "connectionLost": _("The connection was lost during the upload. Please try again."),
+        "processing": _("Uploaded. Adding up its numbers…"),
+        "done": _("Done: its numbers add up to %(total)s.", total="{total}"),
+        "failed": _("Could not be processed: %(reason)s Open it to see what you can do.", reason="{reason}"),
+        "unknownReason": _("unknown reason"),
+        "foldedOne": _("%(count)s uploaded file is in the list of files below.", count="{count}"),
+        "foldedMany": _("%(count)s uploaded files are in the list of files below.", count="{count}"),
+    }
+
