@@ -187,14 +187,17 @@ def pages(client, api, run_jobs, make_workbook, app):
     failed_id = (failed.json.get("documents") or [{}])[0].get("id")
     return ["/", "/categories/asian_phones", f"/documents/{document_id}", f"/documents/{failed_id}", "/search?q=charger",
             "/regions?term=charger", "/profile", "/profile/password", "/users", "/users/maria",
-            f"/documents/{document_id}/delete", "/categories/asian_phones/delete", "/system", "/search?q=nothing"]
+            f"/documents/{document_id}/delete", "/categories/asian_phones/delete", "/system", "/search?q=nothing",
+            "/categories/asian_phones/history", "/categories/asian_phones/history?as_of=2999-01-01T00:00:00",
+            "/categories/asian_phones/history?as_of=2000-01-01", "/?as_of=2999-01-01T00:00:00", "/?as_of=2000-01-01",
+            "/audit"]
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_english_phrase_remains_on_a_page_in_another_language(client, pages, language):
     # The worker's reason for a failed file is stored in English when the file fails (not yet translated).
     data = {"This file is damaged", "asian_phones", "stock.xlsx", "broken.xlsx", "Asia", "phones", "charger", "Stock",
-            "maria", "admin-"}
+            "maria", "admin-", "tests", "cli"}  # the fixtures' user and how it was made
     left = {}
     for path in pages:
         english = _visible(client.get(path, headers={"Accept-Language": "en"}).text)

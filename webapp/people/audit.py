@@ -18,7 +18,14 @@ KIND_WORDS = {
     "totals_repaired": _l("totals repaired"), "backup_created": _l("backup created"),
     "backup_restored": _l("backup restored"),
 }
+# The names of an event's details (the stored keys stay English, like the kinds).
+DETAIL_WORDS = {
+    "via": _l("via"), "by": _l("by"), "role": _l("role"), "regions": _l("regions"), "changes": _l("changes"),
+    "token": _l("token"), "name": _l("name"), "region": _l("region"), "type": _l("type"), "files": _l("files"),
+    "subtracted": _l("subtracted"), "categories": _l("categories"),
+}
 bp.add_app_template_global(KIND_WORDS, "AUDIT_KIND_WORDS")
+bp.add_app_template_global(DETAIL_WORDS, "AUDIT_DETAIL_WORDS")
 
 
 @bp.route("/audit")
