@@ -208,3 +208,13 @@ def test_no_english_phrase_remains_on_a_page_in_another_language(client, pages, 
         if same:
             left[path] = sorted(same)
     assert left == {}
+
+
+def test_a_date_the_picker_cannot_read_is_explained_in_the_page_language_and_the_api_keeps_english(client, api):
+    api.create_category("phones")
+    page = client.get("/categories/phones?as_of=soon", headers={"Accept-Language": "de"}).text
+    assert "„soon“ ist kein Datum und keine Uhrzeit" in page
+    audit = client.get("/audit?since=soon", headers={"Accept-Language": "es"})
+    assert audit.status_code == 400 and "«soon» no es una fecha ni una hora" in audit.text
+    answer = client.get("/api/categories/phones?as_of=soon", headers={"Accept-Language": "de"})
+    assert answer.status_code == 400 and "is not a date or time" in answer.json["error"]

@@ -82,7 +82,7 @@ def _on_date(answer) -> OnDate | None:
     try:
         at = history.parse_instant(asked)
     except history.InvalidInstant as exc:
-        return OnDate(asked, error=str(exc))
+        return OnDate(asked, error=exc.in_page_language())
     return OnDate(asked, at, answer=answer(at))
 
 

@@ -38,7 +38,7 @@ def audit_trail():
         try:
             instants[key] = history.parse_instant(args[key]) if args[key] else None
         except history.InvalidInstant as exc:
-            errors[key], instants[key] = str(exc), None
+            errors[key], instants[key] = exc.in_page_language(), None
     page = max(1, request.args.get("page", 1, type=int) or 1)
     filters = audit.Filters(args["user"], args["kind"], args["object"], instants["since"], instants["until"])
     events, pages = audit.events(filters, page)
