@@ -38,7 +38,7 @@ def test_the_history_tab_and_total_on_a_date(page, site, worker, make_workbook, 
     page.get_by_label("Date and time (UTC)").fill(between.strftime("%Y-%m-%dT%H:%M:%S"))
     page.get_by_role("button", name="Show the total then").click()
     expect(page.locator("#as-of-total")).to_have_text("10")
-    expect(page.locator("#as-of-answer")).to_contain_text("from 1 file(s)")
+    expect(page.locator("#as-of-answer")).to_contain_text("from 1 file.")
 
     page.set_viewport_size(PHONE)
     chart = page.locator("#history-chart").bounding_box()

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from flask import render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from webapp.accounts import access
 from webapp.main import bp
@@ -81,7 +82,7 @@ def _on_date(answer) -> OnDate | None:
     try:
         at = history.parse_instant(asked)
     except history.InvalidInstant as exc:
-        return OnDate(asked, error=str(exc))
+        return OnDate(asked, error=exc.in_page_language())
     return OnDate(asked, at, answer=answer(at))
 
 
@@ -103,8 +104,8 @@ def document_changes(document) -> list[history.Change]:
     return history.document_changes(document)
 
 
-KIND_WORDS = {"opening": "opening balance", "counted": "counted", "removed": "deleted", "reprocessed": "reprocessed",
-              "withdrawn": "reprocessed, now failing", "repaired": "repaired"}
+KIND_WORDS = {"opening": _l("opening balance"), "counted": _l("counted"), "removed": _l("deleted"),
+              "reprocessed": _l("reprocessed"), "withdrawn": _l("reprocessed, now failing"), "repaired": _l("repaired")}
 bp.add_app_template_global(KIND_WORDS, "LEDGER_KIND_WORDS")
 
 

@@ -1,10 +1,31 @@
 """The Audit page (admins): who did what and when, filtered by user, kind, object and dates."""
 
 from flask import render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 
 from webapp.accounts import access
 from webapp.people import bp
 from webapp.services.answers import audit, history
+
+# What the Audit page calls each kind of event; the API and the stored rows keep the kind itself.
+KIND_WORDS = {
+    "signed_in": _l("signed in"), "sign_in_failed": _l("sign-in failed"), "sign_in_throttled": _l("sign-in throttled"),
+    "signed_out": _l("signed out"), "user_created": _l("user created"), "user_changed": _l("user changed"),
+    "user_disabled": _l("user disabled"), "user_deleted": _l("user deleted"), "token_created": _l("token created"),
+    "token_revoked": _l("token revoked"), "category_created": _l("category created"),
+    "category_deleted": _l("category deleted"), "file_uploaded": _l("file uploaded"), "file_deleted": _l("file deleted"),
+    "file_retried": _l("file retried"), "file_reprocessed": _l("file reprocessed"),
+    "totals_repaired": _l("totals repaired"), "backup_created": _l("backup created"),
+    "backup_restored": _l("backup restored"),
+}
+# The names of an event's details (the stored keys stay English, like the kinds).
+DETAIL_WORDS = {
+    "via": _l("via"), "by": _l("by"), "role": _l("role"), "regions": _l("regions"), "changes": _l("changes"),
+    "token": _l("token"), "name": _l("name"), "region": _l("region"), "type": _l("type"), "files": _l("files"),
+    "subtracted": _l("subtracted"), "categories": _l("categories"),
+}
+bp.add_app_template_global(KIND_WORDS, "AUDIT_KIND_WORDS")
+bp.add_app_template_global(DETAIL_WORDS, "AUDIT_DETAIL_WORDS")
 
 
 @bp.route("/audit")
@@ -17,7 +38,7 @@ def audit_trail():
         try:
             instants[key] = history.parse_instant(args[key]) if args[key] else None
         except history.InvalidInstant as exc:
-            errors[key], instants[key] = str(exc), None
+            errors[key], instants[key] = exc.in_page_language(), None
     page = max(1, request.args.get("page", 1, type=int) or 1)
     filters = audit.Filters(args["user"], args["kind"], args["object"], instants["since"], instants["until"])
     events, pages = audit.events(filters, page)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from sqlalchemy import text
 
 from webapp import names
@@ -26,7 +27,16 @@ CHART_POINTS = 120
 
 
 class InvalidInstant(ValueError):
-    """The text is not an ISO 8601 date or date-time."""
+    """The text is not an ISO 8601 date or date-time (English for the API; `in_page_language` for pages)."""
+
+    def __init__(self, value: str):
+        super().__init__(f"“{value}” is not a date or time; use ISO 8601, e.g. 2024-05-01 or 2024-05-01T09:30:00Z.")
+        self.value = value
+
+    def in_page_language(self) -> str:
+        """Say why in the page's language."""
+        return _("“%(value)s” is not a date or time; use ISO 8601, e.g. 2024-05-01 or 2024-05-01T09:30:00Z.",
+                 value=self.value)
 
 
 @dataclass(frozen=True)
@@ -60,9 +70,7 @@ def parse_instant(value: str) -> datetime:
     try:
         instant = datetime.fromisoformat(value.strip())
     except (ValueError, AttributeError):
-        raise InvalidInstant(
-            f"“{value}” is not a date or time; use ISO 8601, e.g. 2024-05-01 or 2024-05-01T09:30:00Z."
-        ) from None
+        raise InvalidInstant(str(value)) from None
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
 
 
