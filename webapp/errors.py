@@ -1,16 +1,10 @@
 """Error responses: JSON `{"error": …}` under /api, friendly pages elsewhere."""
 
 from flask import Flask, current_app, jsonify, render_template, request
-from marshmallow import Schema, fields
 from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
 from webapp import metrics
-
-
-class ApiErrorSchema(Schema):
-    """Every API error: one plain-language reason (the OpenAPI document's error schema, for every status)."""
-
-    error = fields.String(required=True, metadata={"example": "There is no category named “asian_phones”."})
+from webapp.error_schema import ApiErrorSchema  # noqa: F401 - the routes name their error responses from here
 
 
 def init_app(app: Flask) -> None:

@@ -6,7 +6,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
-from webapp.errors import ApiErrorSchema
+from webapp.error_schema import ApiErrorSchema
 
 
 class Base(DeclarativeBase):
