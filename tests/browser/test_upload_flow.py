@@ -34,6 +34,9 @@ def test_create_category_upload_three_workbooks_and_watch_them_finish(page, work
     watching.goto("/")
     expect(watching.locator("#files-counted")).to_have_text("0")
     page.locator("#categories").get_by_role("link", name="asian_phones").first.click()
+    # The scripts below must run in the category page, not in the dashboard the click is leaving.
+    page.wait_for_url("**/categories/asian_phones")
+    expect(page.locator("#uploads")).to_be_attached()
 
     page.evaluate("window.stillTheSamePage = true")
     # Note each bar's value when its upload is stored, before its card folds into the table.
