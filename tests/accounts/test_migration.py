@@ -1,35 +1,18 @@
 """Migration 0005 upgrades a database that already holds categories and documents, and downgrades again."""
 
-import copy
-
-import psycopg
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
-from webapp import create_app
+from tests.fixtures_databases import database_at
 from webapp.extensions import db
 
 
 @pytest.fixture
 def old_database(config):
     """A database of its own on the test server, brought up to the revision before accounts."""
-    url = make_url(config.SQLALCHEMY_DATABASE_URI)
-    server = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS before_accounts")
-        conn.execute("CREATE DATABASE before_accounts")
-    own = copy.copy(config)
-    own.SQLALCHEMY_DATABASE_URI = url.set(database="before_accounts").render_as_string(hide_password=False)
-    app = create_app(own)
-    with app.app_context():
-        upgrade(revision="0004_filtered_search")
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("DROP DATABASE before_accounts")
+    with database_at(config, "before_accounts", "0004_filtered_search") as app:
+        yield app
 
 
 def test_existing_files_keep_their_data_and_have_no_uploader(old_database):

@@ -1,13 +1,10 @@
 """Migration 0011 gives existing categories their opening rows and documents' counted rows, and downgrades again."""
 
-import copy
-
-import psycopg
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
-from webapp import create_app
+from tests.fixtures_databases import database_at
 from webapp.extensions import db
 from webapp.services.pipeline import reconcile
 
@@ -15,22 +12,8 @@ from webapp.services.pipeline import reconcile
 @pytest.fixture
 def old_database(config):
     """A database of its own on the test server, at 0009 (the data below is written in that schema)."""
-    url = make_url(config.SQLALCHEMY_DATABASE_URI)
-    server = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS before_ledger")
-        conn.execute("CREATE DATABASE before_ledger")
-    own = copy.copy(config)
-    own.SQLALCHEMY_DATABASE_URI = url.set(database="before_ledger").render_as_string(hide_password=False)
-    app = create_app(own)
-    with app.app_context():
-        upgrade(revision="0009_name_keys")
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("DROP DATABASE before_ledger")
+    with database_at(config, "before_ledger", "0009_name_keys") as app:
+        yield app
 
 
 _DATA = [

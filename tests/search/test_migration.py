@@ -1,14 +1,12 @@
 """Migration 0010 moves search to chunks: existing files become "not yet searchable", are rebuilt whole from
 the text PostgreSQL keeps, and the migration downgrades again."""
 
-import copy
-
-import psycopg
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
-from webapp import create_app, search
+from tests.fixtures_databases import database_at
+from webapp import search
 from webapp.extensions import db
 from webapp.search import SearchQuery
 
@@ -18,22 +16,8 @@ BEFORE = "0009_name_keys"
 @pytest.fixture
 def old_database(config):
     """A database of its own on the test server, brought up to the revision before chunks."""
-    url = make_url(config.SQLALCHEMY_DATABASE_URI)
-    server = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS before_chunks")
-        conn.execute("CREATE DATABASE before_chunks")
-    own = copy.copy(config)
-    own.SQLALCHEMY_DATABASE_URI = url.set(database="before_chunks").render_as_string(hide_password=False)
-    app = create_app(own)
-    with app.app_context():
-        upgrade(revision=BEFORE)
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("DROP DATABASE before_chunks")
+    with database_at(config, "before_chunks", BEFORE) as app:
+        yield app
 
 
 def _columns() -> set[str]:

@@ -1,14 +1,11 @@
 """A failed file's page says what failed and what to do, and offers Retry only where a retry can help."""
 
-import copy
-
-import psycopg
 import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import make_url, text
+from sqlalchemy import text
 
 from tests.browser.files import damaged_workbook
-from webapp import create_app
+from tests.fixtures_databases import database_at
 from webapp.extensions import db
 from webapp.services.pipeline import processing
 
@@ -69,22 +66,8 @@ def test_a_retry_clears_the_failure_kind(app, client, api, make_workbook):
 @pytest.fixture
 def before_kinds(config):
     """A database of its own, brought up to the revision before failure kinds."""
-    url = make_url(config.SQLALCHEMY_DATABASE_URI)
-    server = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS before_failure_kinds")
-        conn.execute("CREATE DATABASE before_failure_kinds")
-    own = copy.copy(config)
-    own.SQLALCHEMY_DATABASE_URI = url.set(database="before_failure_kinds").render_as_string(hide_password=False)
-    app = create_app(own)
-    with app.app_context():
-        upgrade(revision="0009_name_keys")
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute("DROP DATABASE before_failure_kinds")
+    with database_at(config, "before_failure_kinds", "0009_name_keys") as app:
+        yield app
 
 
 def test_migration_reads_the_kind_of_earlier_failures_from_their_reasons(before_kinds):
