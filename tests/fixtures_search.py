@@ -126,6 +126,22 @@ def drop_indices(app: Flask) -> None:
     forget_backend(app)
 
 
+# Modules that run their tests on both backends override `app` with
+#     @pytest.fixture(params=BACKENDS)
+#     def app(request, app): yield from on_each_backend(request, app)
+BACKENDS = ["postgres", "elasticsearch"]
+
+
+def on_each_backend(request, app: Flask):
+    """Yield the PostgreSQL app or the Elasticsearch one, as the fixture's param says; clean the index after."""
+    if request.param == "postgres":
+        yield app
+        return
+    es_app = request.getfixturevalue("es_app")
+    yield es_app
+    drop_indices(es_app)
+
+
 def settle(app: Flask) -> None:
     """Wait out Elasticsearch's near-real-time delay (a refresh), as a user waits a second."""
     if not app.config.get("ELASTICSEARCH_URL"):

@@ -6,21 +6,16 @@ import re
 
 import pytest
 
-from tests.fixtures_search import drop_indices, settle
+from tests.fixtures_search import BACKENDS, on_each_backend, settle
 
 ASIA_ONLY = ["Asia"]
 ELSEWHERE = ("pixel.xlsx", "tab.xlsx", "eu_phones", "eu_tablets", "Europe")
 
 
-@pytest.fixture(params=["postgres", "elasticsearch"])
+@pytest.fixture(params=BACKENDS)
 def app(request, app):
     """The app under test, once per search backend."""
-    if request.param == "postgres":
-        yield app
-        return
-    es_app = request.getfixturevalue("es_app")
-    yield es_app
-    drop_indices(es_app)
+    yield from on_each_backend(request, app)
 
 
 @pytest.fixture

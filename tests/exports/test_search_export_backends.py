@@ -3,19 +3,14 @@
 import pytest
 
 from tests.exports.reading import csv_rows, xlsx_sheets
-from tests.fixtures_search import drop_indices, settle
+from tests.fixtures_search import BACKENDS, on_each_backend, settle
 from webapp.services.answers import finder
 
 
-@pytest.fixture(params=["postgres", "elasticsearch"])
+@pytest.fixture(params=BACKENDS)
 def app(request, app):
     """The app under test, once per search backend (as tests/search/test_contract.py does)."""
-    if request.param == "postgres":
-        yield app
-        return
-    es_app = request.getfixturevalue("es_app")
-    yield es_app
-    drop_indices(es_app)
+    yield from on_each_backend(request, app)
 
 
 def test_every_hit_is_exported_on_either_backend(app, client, api, run_jobs, make_workbook, monkeypatch):

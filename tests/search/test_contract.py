@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from tests.fixtures_search import drop_indices, settle
+from tests.fixtures_search import BACKENDS, on_each_backend, settle
 from webapp import search
 from webapp.extensions import db
 from webapp.search import SearchQuery
@@ -18,15 +18,10 @@ from webapp.search.elastic_index import connect
 from webapp.services.pipeline import sweeper
 
 
-@pytest.fixture(params=["postgres", "elasticsearch"])
+@pytest.fixture(params=BACKENDS)
 def app(request, app):
     """The app under test, once per search backend (overrides the PostgreSQL-only `app`)."""
-    if request.param == "postgres":
-        yield app
-        return
-    es_app = request.getfixturevalue("es_app")
-    yield es_app
-    drop_indices(es_app)
+    yield from on_each_backend(request, app)
 
 
 @pytest.fixture

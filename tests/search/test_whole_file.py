@@ -9,19 +9,14 @@ import random
 import pytest
 
 from tests.fixtures_files import xlsx_bytes
-from tests.fixtures_search import drop_indices, settle
+from tests.fixtures_search import BACKENDS, on_each_backend, settle
 from webapp import search
 
 
-@pytest.fixture(params=["postgres", "elasticsearch"])
+@pytest.fixture(params=BACKENDS)
 def app(request, app):
     """The app under test, once per search backend (overrides the PostgreSQL-only `app`)."""
-    if request.param == "postgres":
-        yield app
-        return
-    es_app = request.getfixturevalue("es_app")
-    yield es_app
-    drop_indices(es_app)
+    yield from on_each_backend(request, app)
 
 
 @pytest.fixture
