@@ -18,6 +18,7 @@ def create_app(config: Config | None = None) -> Flask:
     _require_settings(app)
 
     from webapp import accounts, cli, errors, input_guard, language, logs, metrics
+    from webapp.accounts.identity import visitor
     from webapp.extensions import api, csrf, db, migrate
 
     _trust_proxies(app)
@@ -29,7 +30,7 @@ def create_app(config: Config | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
-    language.init_app(app)
+    language.init_app(app, profile_language=lambda: getattr(visitor(), "language", None))
     api.init_app(app, spec_kwargs=_api_security())
     _register_blueprints(app)
     accounts.init_app(app)

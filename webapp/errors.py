@@ -5,6 +5,7 @@ from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed, Reques
 
 from webapp import metrics
 from webapp.error_schema import ApiErrorSchema  # noqa: F401 - the routes name their error responses from here
+from webapp.language import error_words
 
 
 def init_app(app: Flask) -> None:
@@ -73,8 +74,6 @@ def handle_http_error(error: HTTPException):
 
 def _page_words(error: HTTPException, message: str) -> tuple[str, str]:
     """Return an error page's title and message in the page's language where werkzeug's own words are used."""
-    from webapp.language import error_words
-
     title, description = error_words(error.code)
     plain = message == (type(error).description or error.name)
     return str(title or error.name), str(description if plain and description else message)

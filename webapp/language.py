@@ -5,6 +5,8 @@ pages; `js_catalogue` gives the few strings the scripts show. The API and its er
 read them), and uploaded content is never translated. Catalogues live in webapp/translations/.
 """
 
+from collections.abc import Callable
+
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Flask, request, session
 from flask_babel import Babel, format_datetime, format_decimal, format_number, get_locale, ngettext
@@ -29,9 +31,12 @@ GROUPING_NAMES = {"type": _l("type"), "region": _l("region"), "category": _l("ca
 babel = Babel()
 
 
-def init_app(app: Flask) -> None:
-    """Bind Flask-Babel with our locale choice and give templates the switch's languages and the JS catalogue."""
-    babel.init_app(app, locale_selector=choose_locale)
+def init_app(app: Flask, profile_language: Callable[[], str | None]) -> None:
+    """Bind Flask-Babel with our locale choice and give templates the switch's languages and the JS catalogue.
+
+    `profile_language` answers the language the request's user chose on their profile (the accounts know who asks).
+    """
+    babel.init_app(app, locale_selector=lambda: choose_locale(profile_language))
     app.jinja_env.globals.update(number_symbols=number_symbols, js_catalogue=js_catalogue, languages=LANGUAGES,
                                  status_name=status_name, role_name=role_name, grouping_names=GROUPING_NAMES,
                                  worker_states=WORKER_STATES, format_datetime=format_datetime,
@@ -40,11 +45,9 @@ def init_app(app: Flask) -> None:
     app.context_processor(lambda: {"page_language": str(get_locale() or DEFAULT)})
 
 
-def choose_locale() -> str:
+def choose_locale(profile_language: Callable[[], str | None]) -> str:
     """Return the language of this request: the profile's, then this browser's choice, then Accept-Language."""
-    from webapp.accounts.identity import visitor
-
-    chosen = getattr(visitor(), "language", None) if _has_user() else None
+    chosen = profile_language() if _has_user() else None
     chosen = chosen or session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return chosen
