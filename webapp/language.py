@@ -8,8 +8,8 @@ read them), and uploaded content is never translated. Catalogues live in webapp/
 from collections.abc import Callable
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
-from flask import Flask, request, session
-from flask_babel import Babel, format_datetime, format_decimal, format_number, get_locale, ngettext
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, format_datetime, format_decimal, format_number, get_locale, get_translations, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -37,12 +37,31 @@ def init_app(app: Flask, profile_language: Callable[[], str | None]) -> None:
     `profile_language` answers the language the request's user chose on their profile (the accounts know who asks).
     """
     babel.init_app(app, locale_selector=lambda: choose_locale(profile_language))
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _page_translations().ugettext(s),
+        ngettext=lambda s, p, n: _page_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _page_translations().unpgettext(c, s, p, n), newstyle=True)
     app.jinja_env.globals.update(number_symbols=number_symbols, js_catalogue=js_catalogue, languages=LANGUAGES,
                                  status_name=status_name, role_name=role_name, grouping_names=GROUPING_NAMES,
                                  worker_states=WORKER_STATES, format_datetime=format_datetime,
                                  format_decimal=format_decimal)
     app.jinja_env.filters.update(count_format=format_number, when=when, file_size=file_size)
     app.context_processor(lambda: {"page_language": str(get_locale() or DEFAULT)})
+
+
+_TRANSLATIONS_KEY = "webapp.translations"
+
+
+def _page_translations():
+    """Return this request's catalogue, looked up once: a page of hits asks for a hundred strings."""
+    if not has_request_context():
+        return get_translations()
+    environ = request.environ
+    found = environ.get(_TRANSLATIONS_KEY)
+    if found is None:
+        found = environ[_TRANSLATIONS_KEY] = get_translations()
+    return found
 
 
 def choose_locale(profile_language: Callable[[], str | None]) -> str:
@@ -115,8 +134,19 @@ def number_symbols() -> dict:
     return {"decimal": get_decimal_symbol(locale), "group": get_group_symbol(locale)}
 
 
+_catalogues: dict[str, dict] = {}
+
+
 def js_catalogue() -> dict:
-    """Return the strings the scripts show, in the page's language (rendered as JSON into the page)."""
+    """Return the strings the scripts show, in the page's language (rendered as JSON into every page, so built once)."""
+    locale = str(get_locale() or DEFAULT)
+    found = _catalogues.get(locale)
+    if found is None:
+        found = _catalogues[locale] = _script_strings()
+    return found
+
+
+def _script_strings() -> dict:
     return {
         "numbers": number_symbols(),
         "exactValue": _("Exact value: %(value)s", value="{value}"),

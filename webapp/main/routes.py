@@ -28,7 +28,13 @@ from webapp.workbook.intake import RefusedUpload
 def asset_url(filename: str) -> str:
     """Return a static file's URL carrying a digest of its content, so browsers never keep a stale copy."""
     path = Path(current_app.static_folder) / filename
-    return url_for("static", filename=filename, v=_digest(path, path.stat().st_mtime_ns))
+    return _asset_url(filename, request.script_root, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _asset_url(filename: str, script_root: str, mtime_ns: int) -> str:
+    """Build an asset's URL once per version of the file (every page links five of them)."""
+    return url_for("static", filename=filename, v=_digest(Path(current_app.static_folder) / filename, mtime_ns))
 
 
 @lru_cache(maxsize=64)

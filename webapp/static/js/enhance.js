@@ -70,4 +70,15 @@ document.documentElement.classList.add("js");
     field.select();
     try { if (document.execCommand("copy")) copied(button); } finally { field.remove(); }
   });
+
+  // A panel that costs as much as the page's own answer (the search page's regions) is fetched once the
+  // page is shown: its placeholder names the address in data-panel-src and is replaced by what it answers.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-panel-src]").forEach(function (placeholder) {
+      fetch(placeholder.getAttribute("data-panel-src"), {credentials: "same-origin", headers: {"Accept": "text/html"}})
+        .then(function (response) { return response.text(); })
+        .then(function (html) { placeholder.outerHTML = html; })
+        .catch(function () { /* the placeholder's link still leads to the answer */ });
+    });
+  });
 })();
