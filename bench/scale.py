@@ -65,6 +65,11 @@ def _query_paths(corpus: Corpus) -> dict[str, str]:
     paths["regions_api_rare"] = f"/api/regions?term={quote(corpus.rare_word)}"
     paths["sum_type"] = f"/api/types/{quote(corpus.types[0])}/sum"
     paths["dashboard"] = "/"
+    # What the dashboard answers (every category's total) and a category page's files, as JSON.
+    paths["dashboard_api"] = "/api/categories"
+    category = quote(corpus.categories[0].name)
+    paths["category_page"] = f"/categories/{category}"
+    paths["category_api"] = f"/api/categories/{category}/documents"
     return paths
 
 

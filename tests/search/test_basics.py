@@ -149,3 +149,18 @@ def test_highlights_show_a_few_words_around_each_of_the_first_matches(client, ap
     assert "<mark>Galaxy</mark> charger 25" in highlights[0] and "opening lines" in highlights[0]
     assert "second <mark>galaxy</mark> cable" in highlights[1]
     assert all(len(h) < 200 and "filler30" not in h for h in highlights)
+
+
+def test_search_page_keeps_the_chosen_filters_selected_whatever_their_case(client, library):
+    page = client.get("/search", query_string={"q": "charger", "region": "europe", "category": "EU_PHONES"}).text
+    assert '<option selected value="Europe">Europe</option>' in page
+    assert '<option selected value="eu_phones">eu_phones</option>' in page
+    assert '<option value="Asia">Asia</option>' in page and page.count("<option selected ") == 2
+    assert "pixel.xlsx" in page and "galaxy.xlsx" not in page
+
+
+def test_filter_choices_show_a_new_category_at_once(client, api, library):
+    assert "brand_new" not in client.get("/search", query_string={"q": "charger"}).text
+    api.create_category("brand_new", region="Oceania", type="phones")
+    page = client.get("/search", query_string={"q": "charger"}).text
+    assert '<option value="brand_new">brand_new</option>' in page and '<option value="Oceania">Oceania</option>' in page

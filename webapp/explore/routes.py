@@ -45,8 +45,9 @@ class SearchLinks:
 def filter_options(filters: finder.Filters) -> dict[str, Markup]:
     """Return each filter's <option> list with the chosen one selected (a thousand categories: built once per snapshot)."""
     choices = categories.filter_choices()
+    # Each entry: the value's key and its option as HTML, escaped here.
     listed = snapshot_cache.cached("filter_options", lambda: {key: [
-        (names.key(value), Markup(f'<option value="{escape(value)}">{escape(value)}</option>')) for value in values]
+        (names.key(value), f'<option value="{escape(value)}">{escape(value)}</option>') for value in values]
         for key, values in choices.items()})
     options = {}
     for key, values in listed.items():

@@ -37,6 +37,22 @@ def _asset_url(filename: str, script_root: str, mtime_ns: int) -> str:
     return url_for("static", filename=filename, v=_digest(Path(current_app.static_folder) / filename, mtime_ns))
 
 
+_SOME_ID = 987654321
+
+
+@bp.app_template_global()
+def document_url(endpoint: str, document_id: int) -> str:
+    """Return the URL of one file's page or action, from one url_for per endpoint (a file list has 200 links)."""
+    prefix, suffix = _document_url_parts(endpoint, request.script_root)
+    return f"{prefix}{int(document_id)}{suffix}"
+
+
+@lru_cache(maxsize=32)
+def _document_url_parts(endpoint: str, script_root: str) -> tuple[str, str]:
+    prefix, _, suffix = url_for(endpoint, document_id=_SOME_ID).partition(str(_SOME_ID))
+    return prefix, suffix
+
+
 @lru_cache(maxsize=64)
 def _digest(path: Path, mtime_ns: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
