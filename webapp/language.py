@@ -6,6 +6,7 @@ read them), and uploaded content is never translated. Catalogues live in webapp/
 """
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Flask, has_request_context, request, session
@@ -130,7 +131,12 @@ def remember(code: str) -> bool:
 
 def number_symbols() -> dict:
     """Return the page language's decimal mark and group separator, for scripts that write totals."""
-    locale = get_locale() or DEFAULT
+    return _symbols(str(get_locale() or DEFAULT))
+
+
+@lru_cache(maxsize=16)
+def _symbols(locale: str) -> dict:
+    """Look a language's symbols up once: every total of a page asks."""
     return {"decimal": get_decimal_symbol(locale), "group": get_group_symbol(locale)}
 
 

@@ -11,8 +11,9 @@ otherwise rounds to three decimals, which would show a wrong total). The API kee
 
 from decimal import Decimal, localcontext
 
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, get_group_symbol
 from flask_babel import get_locale
+from markupsafe import Markup, escape
 
 from webapp.workbook.numbers import display_number
 
@@ -26,3 +27,10 @@ def grouped(value: Decimal | int | None, locale: str | None = None) -> str:
         # Babel quantizes in the current context: give it room for every digit (the default keeps 28).
         context.prec = max(context.prec, len(exact.as_tuple().digits) + 8)
         return format_decimal(exact, locale=locale or str(get_locale() or "en"), decimal_quantization=False)
+
+
+def breakable(value: Decimal | int | None) -> Markup:
+    """Write `grouped(value)` as HTML where a narrow screen may break the line only between groups (`<wbr>`)."""
+    locale = str(get_locale() or "en")
+    group = get_group_symbol(locale)
+    return Markup(escape(group) + Markup("<wbr>")).join(escape(part) for part in grouped(value, locale).split(group))

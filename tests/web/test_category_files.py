@@ -98,3 +98,30 @@ def test_row_actions_sit_in_one_menu_and_retry_only_where_it_helps(client, many_
     assert row.count("<button") == 1  # only inside the menu
     failed = re.search(r'<tr id="document-\d+" data-status="failed">.*?</tr>', page, re.S).group(0)
     assert "Retry" not in failed  # a damaged file fails the same way again
+
+
+def _row_tokens(page: str) -> set[str]:
+    body = page[page.index('id="documents"'):page.index("</table>", page.index('id="documents"'))]
+    return set(re.findall(r'name="csrf_token" value="([^"]+)"', body))
+
+
+def test_rows_kept_between_requests_show_a_change_at_once_and_carry_each_session_token(app, client, login_as,
+                                                                                       many_files):
+    """The rendered rows are reused while nothing changes: a change elsewhere is in the very next page."""
+    first = client.get("/categories/big_category").text
+    assert _names(first)[0] == "file-149.xlsx" and "<csrf-token-slot/>" not in first
+    with app.app_context():  # another process renames the newest file
+        db.session.execute(text("UPDATE documents SET filename = 'renamed.xlsx' WHERE filename = 'file-149.xlsx'"))
+        db.session.commit()
+        db.session.remove()
+    assert _names(client.get("/categories/big_category").text)[0] == "file-148.xlsx"
+    assert "renamed.xlsx" in client.get("/categories/big_category").text
+    # Someone else, with another role, sees their own forms' token and only the actions that role has.
+    other = login_as("viewer")
+    theirs = other.get("/categories/big_category").text
+    assert "renamed.xlsx" in theirs and not _row_tokens(theirs) and "Reprocess" not in theirs
+    mine = client.get("/categories/big_category").text
+    editor = login_as("editor").get("/categories/big_category").text
+    assert _row_tokens(mine) and _row_tokens(editor) and _row_tokens(mine).isdisjoint(_row_tokens(editor))
+    rows = client.get("/categories/big_category/rows").text
+    assert "<csrf-token-slot/>" not in rows and _row_tokens("<table id=\"documents\">" + rows + "</table>")

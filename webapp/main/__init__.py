@@ -11,6 +11,7 @@ bp = Blueprint("main", __name__)
 bp.add_app_template_global(DocumentStatus, "DocumentStatus")
 # Totals on pages: grouped and exact (webapp/number_format.py); `exact` is the plain value, for copying.
 bp.add_app_template_filter(number_format.grouped, "grouped")
+bp.add_app_template_filter(number_format.breakable, "breakable")
 # What failed and whether Retry can help (only then do pages offer it).
 bp.add_app_template_global(failures.explain, "failure_of")
 
