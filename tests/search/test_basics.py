@@ -1,7 +1,7 @@
+"""Search and find_regions as a user meets them: API and pages, PostgreSQL full-text search."""
+
 import html
 import re
-
-"""Search and find_regions as a user meets them: API and pages, PostgreSQL full-text search."""
 
 import pytest
 
