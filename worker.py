@@ -191,7 +191,8 @@ class SweepingWorker(DocumentWorker):
     def heartbeat(self, timeout=None, pipeline=None):  # noqa: D102 - RQ hook, the first call of every read attempt
         with _through_outage():
             super().heartbeat(timeout, pipeline)
-            if pipeline is None and WatchedQueue.redis_was_away:
+            # Never while a horse runs: it is using the worker's database connection (HandedOnConnections).
+            if pipeline is None and WatchedQueue.redis_was_away and not self.horse_pid:
                 WatchedQueue.redis_was_away = False
                 log.info("job=sweep reason=redis-back")
                 sweeper.sweep(take_turns=False, grace_seconds=0)

@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "IndexDifferences", "Location", "SearchHit", "SearchQuery", "SearchResults", "SearchUnavailable",
-    "answers_from_postgres", "backend", "backend_class", "delete_document", "differences", "index_document", "index_document_quietly",
-    "describe", "matching_categories", "matching_groups", "rebuild", "search",
+    "answers_from_postgres", "backend", "backend_class", "delete_document", "differences", "index_document",
+    "index_document_quietly", "describe", "matching_categories", "matching_groups", "rebuild", "search",
 ]
 
 
