@@ -2,11 +2,15 @@
 
     .venv/bin/python bench/totals.py                  # 300 small workbooks per worker count
     .venv/bin/python bench/totals.py --docs 100 --increments 200
+    .venv/bin/python bench/totals.py --workers 1      # only the per-document cost with one worker
 
 1. Throughput: small workbooks are uploaded through the product's upload service, then processed by
    1, 2 and 4 `python worker.py` processes (the same documents each time, reset between runs).
    Documents per second is read from the documents' own `counted_at` commit times over the middle
    80% of the run, so worker start-up does not count. Every run must end exact (`flask totals check`).
+   Per document with 1 worker: its time (1 / docs per second), the time to read the workbook (fetch and
+   extract, measured here on the same stored files) and the rest, the cost of a job beyond reading it
+   (fork, connections, claim, commit, index, RQ's own bookkeeping).
 2. One hot category, 8 concurrent writers: the product's atomic `total = total + :x` (with its ledger row) against the
    read-modify-write baseline (read the total, add in Python, write it back), in the same run, and the
    product's whole count transaction (document done + counted_at + increment). The baseline's lost
@@ -162,6 +166,29 @@ def _run_workers(app, workers: int, count: int, logs: Path) -> dict:
     return {"workers": workers, "documents": count, "docs_per_second": round((high - low) / seconds, 1), "exact": exact}
 
 
+def _read_ms(app, count: int) -> float:
+    """Mean milliseconds to fetch and extract one of the stored workbooks, as a job does (warm, in this process)."""
+    from sqlalchemy import text
+
+    from webapp.extensions import db
+    from webapp.services.pipeline import processing
+
+    with app.app_context():
+        digests = list(db.session.execute(text("SELECT sha256 FROM documents ORDER BY id LIMIT :n"), {"n": count}).scalars())
+        db.session.remove()
+        processing._extract_stored(digests[0])  # warm-up, as a worker's first job is left out of its rate
+        started = time.perf_counter()
+        for sha256 in digests:
+            processing._extract_stored(sha256)
+        return (time.perf_counter() - started) * 1000 / len(digests)
+
+
+def _per_document(one_worker: dict, read_ms: float) -> dict:
+    """Split one worker's time per document into reading the workbook and everything else."""
+    total_ms = 1000 / one_worker["docs_per_second"]
+    return {"ms": round(total_ms, 1), "read_ms": round(read_ms, 1), "overhead_ms": round(total_ms - read_ms, 1)}
+
+
 # --- hot category -------------------------------------------------------------------------------------
 
 
@@ -292,11 +319,16 @@ def _count_transactions(app, category_id: int, increments: int) -> dict:
 # --- report -------------------------------------------------------------------------------------------
 
 
-def _table(throughput: list[dict], hot: dict) -> str:
+def _table(throughput: list[dict], per_document: dict | None, hot: dict | None) -> str:
     one = throughput[0]["docs_per_second"]
     lines = ["workers  docs/s   vs 1 worker  exact"]
     lines += [f"{r['workers']:>7}  {r['docs_per_second']:>6}  {r['docs_per_second'] / one:>10.2f}×  {r['exact']}"
               for r in throughput]
+    if per_document:
+        lines += ["", f"per document, 1 worker: {per_document['ms']} ms = reading the workbook {per_document['read_ms']} ms"
+                      f" + the rest (fork, connections, claim, commit, index) {per_document['overhead_ms']} ms"]
+    if hot is None:
+        return "\n".join(lines)
     rmw, atomic = hot["read_modify_write"], hot["atomic"]
     lines += [
         "",
@@ -314,7 +346,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=300, help="workbooks per worker count (default 300)")
     parser.add_argument("--increments", type=int, default=500, help="increments per writer and round (default 500)")
+    parser.add_argument("--workers", default=",".join(map(str, WORKER_COUNTS)),
+                        help="worker counts to run, comma-separated (default 1,2,4); the hot category runs only with all")
     args = parser.parse_args()
+    counts = [int(n) for n in args.workers.split(",")]
     folder = Path(tempfile.mkdtemp(prefix="wb-bench-totals-"))
     servers = _start_services(folder)
     try:
@@ -332,24 +367,28 @@ def main() -> None:
         progress(f"uploading {args.docs} small workbooks")
         _upload(app, args.docs)
         throughput = []
-        for workers in WORKER_COUNTS:
+        for workers in counts:
             progress(f"processing {args.docs} documents with {workers} worker(s)")
             throughput.append(_run_workers(app, workers, args.docs, folder))
             progress(f"  {throughput[-1]['docs_per_second']} docs/s, exact={throughput[-1]['exact']}")
-        hot = _hot_category(app, args.increments)
+        per_document = None
+        if 1 in counts:
+            per_document = _per_document(throughput[counts.index(1)], _read_ms(app, args.docs))
+        hot = _hot_category(app, args.increments) if tuple(counts) == WORKER_COUNTS else None
     finally:
         for server in reversed(servers):
             server.stop()
         shutil.rmtree(folder, ignore_errors=True)
-    print(_table(throughput, hot))
-    summary = {
-        "throughput": throughput,
-        "speedup_4_workers": round(throughput[-1]["docs_per_second"] / throughput[0]["docs_per_second"], 2),
-        "hot_category": {**hot, "writers": WRITERS, "rounds": ROUNDS},
-        "atomic_vs_read_modify_write": round(
-            hot["atomic"]["increments_per_second"] / hot["read_modify_write"]["increments_per_second"], 2
-        ),
-    }
+    print(_table(throughput, per_document, hot))
+    summary = {"throughput": throughput, "per_document_1_worker": per_document}
+    if hot is not None:
+        summary |= {
+            "speedup_4_workers": round(throughput[-1]["docs_per_second"] / throughput[0]["docs_per_second"], 2),
+            "hot_category": {**hot, "writers": WRITERS, "rounds": ROUNDS},
+            "atomic_vs_read_modify_write": round(
+                hot["atomic"]["increments_per_second"] / hot["read_modify_write"]["increments_per_second"], 2
+            ),
+        }
     print(json.dumps(summary))
 
 

@@ -19,8 +19,8 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "IndexDifferences", "Location", "SearchHit", "SearchQuery", "SearchResults", "SearchUnavailable",
-    "answers_from_postgres", "backend", "delete_document", "differences", "index_document", "index_document_quietly",
-    "describe", "matching_categories", "matching_groups", "rebuild", "search",
+    "answers_from_postgres", "backend", "backend_class", "delete_document", "differences", "index_document",
+    "index_document_quietly", "describe", "matching_categories", "matching_groups", "rebuild", "search",
 ]
 
 
@@ -28,16 +28,24 @@ def backend() -> SearchBackend:
     """Return the app's search backend: Elasticsearch when configured, else PostgreSQL."""
     live = current_app.extensions.get("search")
     if live is None:
-        if current_app.config.get("ELASTICSEARCH_URL"):
-            from webapp.search.elastic import ElasticSearch
-
-            live = ElasticSearch.from_config(current_app.config)
-        else:
-            from webapp.search.postgres import PostgresSearch
-
-            live = PostgresSearch()
+        kind = backend_class()
+        live = kind.from_config(current_app.config) if current_app.config.get("ELASTICSEARCH_URL") else kind()
         current_app.extensions["search"] = live
     return live
+
+
+def backend_class() -> type[SearchBackend]:
+    """Return the class of the configured backend, importing its code only when it is the one configured.
+
+    A worker calls it before forking work horses, so no horse imports a backend for its one job.
+    """
+    if current_app.config.get("ELASTICSEARCH_URL"):
+        from webapp.search.elastic import ElasticSearch
+
+        return ElasticSearch
+    from webapp.search.postgres import PostgresSearch
+
+    return PostgresSearch
 
 
 def answers_from_postgres() -> bool:

@@ -63,7 +63,7 @@ def sweep(take_turns: bool = True, grace_seconds: int | None = None) -> int:
         log.warning("job=sweep state=failed reason=%r", str(exc))
         return 0
     finally:
-        # The worker forks job processes after this: leave no connection behind to share.
+        # Nothing of the sweep stays open between sweeps (the worker opens a connection for its horses again).
         db.session.remove()
         db.engine.dispose()
 
