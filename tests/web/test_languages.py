@@ -75,7 +75,7 @@ def _plain(string):
 
 def _extracted() -> set[str]:
     method_map = [("webapp/**.py", "python"), ("webapp/templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "said": None}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, keywords=keywords):
         found.add(message[0] if isinstance(message, tuple) else message)

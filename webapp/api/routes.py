@@ -119,7 +119,7 @@ def upload_files(_files, name):
     except quota.TooManyUploads as exc:
         abort(429, message=str(exc), headers={"Retry-After": str(exc.retry_after)})
     except storage.StorageUnavailable:
-        abort(503, message=uploads.STORAGE_DOWN)
+        abort(503, message=str(uploads.STORAGE_DOWN))
     return accepted
 
 

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from webapp import names
 from webapp.accounts import access, scope
 from webapp.accounts.identity import visitor
+from webapp.language import spoken
 from webapp.main import bp, explaining, listing, originals
 from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
@@ -22,6 +23,7 @@ from webapp.services.answers import categories, documents, file_list, health, sn
 from webapp.services.answers import dashboard as figures
 from webapp.services.pipeline import quota, storage, uploads
 from webapp.workbook.intake import RefusedUpload
+from webapp.workbook.wording import wording
 
 
 @bp.app_template_global()
@@ -160,10 +162,10 @@ def upload(name):
     try:
         accepted = uploads.accept_uploads(category, incoming, uploaded_by=visitor().id)
     except RefusedUpload as exc:
-        form.file.errors.append(str(exc))
+        form.file.errors.append(spoken(wording(exc)))
         return _render_category(category, form, 400)
     except uploads.DuplicateUpload as exc:
-        form.file.errors.append(str(exc))
+        form.file.errors.append(spoken(wording(exc)))
         return _render_category(category, form, 409)
     except quota.OverQuota as exc:
         form.file.errors.append(str(exc))
@@ -172,7 +174,7 @@ def upload(name):
         form.file.errors.append(str(exc))
         return (*_render_category(category, form, 429), {"Retry-After": str(exc.retry_after)})
     except storage.StorageUnavailable:
-        form.file.errors.append(uploads.STORAGE_DOWN)
+        form.file.errors.append(spoken(uploads.STORAGE_DOWN))
         return _render_category(category, form, 503)
     flash(_uploaded_message(accepted), "success" if accepted.queue_available else "warning")
     return redirect(url_for("main.category", name=category.name))

@@ -21,6 +21,7 @@ def retry_document(document_id: int) -> tuple[Document, bool]:
         db.session.rollback()
         raise NotRetryable("Only a file that failed can be retried.")
     document.status, document.error, document.failure_kind, document.attempts = DocumentStatus.QUEUED, None, None, 0
+    document.error_wording = None
     document.updated_at = func.now()
     events.file_retried(document.id, document.filename)
     db.session.commit()
