@@ -295,3 +295,18 @@ def test_ledger_instants_are_written_the_page_languages_way(client, api, run_job
     assert not re.search(r">\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC</time>", german)
     english = client.get("/categories/phones/history", headers={"Accept-Language": "en"}).text
     assert re.search(r">[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2}\s[AP]M UTC</time>", english)
+
+
+def test_the_upload_script_hears_a_refusal_in_the_page_language_and_an_upload_as_the_api_answers(client, api,
+                                                                                                  make_workbook):
+    api.create_category("phones")
+    script = {"Accept": "application/json", "Accept-Language": "es"}
+    refused = client.post("/categories/phones/upload", data={"file": (io.BytesIO(b""), "empty.csv")},
+                          content_type="multipart/form-data", headers=script)
+    assert refused.status_code == 400
+    assert refused.json["error"].startswith("«empty.csv» está vacío. Elija uno de estos: ")
+    accepted = client.post("/categories/phones/upload", data={"file": (io.BytesIO(make_workbook({"S": [[1]]})), "a.xlsx")},
+                           content_type="multipart/form-data", headers=script)
+    assert accepted.status_code == 202 and accepted.json["queue"] in ("ok", "unavailable")
+    assert [(d["filename"], d["status"]) for d in accepted.json["documents"]] == [("a.xlsx", "queued")]
+    assert 'data-upload-url="/categories/phones/upload"' in client.get("/categories/phones").text
