@@ -310,3 +310,23 @@ def test_the_upload_script_hears_a_refusal_in_the_page_language_and_an_upload_as
     assert accepted.status_code == 202 and accepted.json["queue"] in ("ok", "unavailable")
     assert [(d["filename"], d["status"]) for d in accepted.json["documents"]] == [("a.xlsx", "queued")]
     assert 'data-upload-url="/categories/phones/upload"' in client.get("/categories/phones").text
+
+
+def test_a_category_forms_errors_are_in_the_page_language_and_the_api_keeps_english(client, api):
+    api.create_category("phones", region="Asia", type="phones")
+    page = client.post("/categories", data={"name": "PHONES", "region": "", "type": "a/b"},
+                       headers={"Accept-Language": "de"})
+    text = html.unescape(page.text)
+    assert page.status_code == 400 and "Region ist erforderlich." in text and "Typ darf kein „/“ enthalten." in text
+    taken = client.post("/categories", data={"name": "PHONES", "region": "Asia", "type": "phones"},
+                        headers={"Accept-Language": "es"})
+    assert taken.status_code == 409 and "Ya existe una categoría llamada «PHONES»." in html.unescape(taken.text)
+    answer = client.post("/api/categories", json={"name": "PHONES", "region": "Asia", "type": "phones"},
+                         headers={"Accept-Language": "de"})
+    assert answer.status_code == 409 and answer.json["error"] == "A category named “PHONES” already exists."
+
+
+def test_an_account_flows_errors_are_in_the_page_language(client):
+    page = client.post("/profile/tokens", data={"name": "x" * 65}, headers={"Accept-Language": "de"})
+    assert page.status_code == 400
+    assert "Geben Sie dem Token einen Namen mit 1 bis 64 Zeichen" in html.unescape(page.text)

@@ -51,7 +51,7 @@ def create_category(fields):
     try:
         return categories.create_category(fields.get("name"), fields.get("region"), fields.get("type"))
     except categories.InvalidCategory as exc:
-        abort(400, message=" ".join(exc.errors.values()))
+        abort(400, message=" ".join(str(message) for message in exc.errors.values()))
     except scope.OutsideScope as exc:
         abort(403, message=str(exc))
     except categories.CategoryExists as exc:

@@ -107,13 +107,13 @@ def create_category():
         category = categories.create_category(form.name.data, form.region.data, form.type.data)
     except categories.InvalidCategory as exc:
         for field, message in exc.errors.items():
-            form[field].errors.append(message)
+            form[field].errors.append(spoken(message))
         return _render_dashboard(form, 400)
     except scope.OutsideScope as exc:
-        form.region.errors.append(str(exc))
+        form.region.errors.append(spoken(wording(exc)))
         return _render_dashboard(form, 403)
     except categories.CategoryExists as exc:
-        form.name.errors.append(str(exc))
+        form.name.errors.append(spoken(wording(exc)))
         return _render_dashboard(form, 409)
     flash(_("Category “%(name)s” created.", name=category.name), "success")
     return redirect(url_for("main.category", name=category.name))

@@ -137,7 +137,8 @@ def _refuse_too_many(files: list[IncomingFile]) -> None:
     limit = current_app.config["MAX_FILES_PER_UPLOAD"]
     if len(files) > limit:
         raise _refusal(said("You can upload at most %(limit)s files at once; this upload has %(count)s. "
-                            "Please upload them in smaller groups.", limit=limit, count=len(files)), "too_many_files")
+                            "Please upload them in smaller groups.", limit=str(limit), count=str(len(files))),
+                       "too_many_files")
 
 
 def _refusal(message: Said, reason: str) -> RefusedUpload:
