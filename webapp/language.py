@@ -32,6 +32,10 @@ WORKER_STATES = {"idle": _l("idle"), "busy": _l("busy"), "suspended": _l("suspen
                  "scheduled": _l("scheduled"), "deferred": _l("deferred"), "stopped": _l("stopped"),
                  "canceled": _l("canceled")}
 GROUPING_NAMES = {"type": _l("type"), "region": _l("region"), "category": _l("category")}
+# Why a cell counts nothing, as the workbook's explanation names it (webapp/workbook/explain.py; the API keeps these).
+LEFT_OUT_WHY = {"true/false": _l("true/false"), "duration": _l("duration"), "time": _l("time"), "date": _l("date"),
+                "no total can hold it": _l("no total can hold it"),
+                "date or time written as text": _l("date or time written as text")}
 
 babel = Babel()
 
@@ -44,7 +48,7 @@ def init_app(app: Flask, profile_language: Callable[[], str | None]) -> None:
     babel.init_app(app, locale_selector=lambda: choose_locale(profile_language))
     app.jinja_env.globals.update(number_symbols=number_symbols, js_catalogue=js_catalogue, languages=LANGUAGES,
                                  status_name=status_name, role_name=role_name, grouping_names=GROUPING_NAMES,
-                                 worker_states=WORKER_STATES, format_datetime=format_datetime,
+                                 worker_states=WORKER_STATES, format_datetime=format_datetime, why_name=why_name,
                                  format_decimal=format_decimal)
     app.jinja_env.filters.update(count_format=format_number, when=when, utc=instant, file_size=file_size,
                                  spoken=spoken)
@@ -104,6 +108,11 @@ def _spoken_part(value) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return format_number(value)
     return str(value)
+
+
+def why_name(why: str) -> str:
+    """Return why a cell counts nothing in the page's language (an unknown reason as it was stored)."""
+    return str(LEFT_OUT_WHY.get(why, why))
 
 
 def status_name(status: str) -> str:

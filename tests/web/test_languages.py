@@ -330,3 +330,15 @@ def test_an_account_flows_errors_are_in_the_page_language(client):
     page = client.post("/profile/tokens", data={"name": "x" * 65}, headers={"Accept-Language": "de"})
     assert page.status_code == 400
     assert "Geben Sie dem Token einen Namen mit 1 bis 64 Zeichen" in html.unescape(page.text)
+
+
+def test_why_a_cell_counts_nothing_is_said_in_the_page_language(client, api, run_jobs, make_workbook):
+    from datetime import date
+
+    api.create_category("phones")
+    upload = api.upload("phones", ("mixed.xlsx", make_workbook({"S": [[1, True, date(2024, 5, 1)]]})))
+    run_jobs()
+    document_id = upload.json["documents"][0]["id"]
+    page = client.get(f"/documents/{document_id}", headers={"Accept-Language": "de"}).text
+    assert "<td>wahr/falsch</td>" in page and "<td>Datum</td>" in page
+    assert "<td>true/false</td>" in client.get(f"/documents/{document_id}", headers={"Accept-Language": "en"}).text
