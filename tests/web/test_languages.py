@@ -342,3 +342,17 @@ def test_why_a_cell_counts_nothing_is_said_in_the_page_language(client, api, run
     page = client.get(f"/documents/{document_id}", headers={"Accept-Language": "de"}).text
     assert "<td>wahr/falsch</td>" in page and "<td>Datum</td>" in page
     assert "<td>true/false</td>" in client.get(f"/documents/{document_id}", headers={"Accept-Language": "en"}).text
+
+
+def test_the_audit_page_says_its_events_objects_and_details_in_the_page_language(app, client, api, make_workbook):
+    from tests.fixtures_accounts import make_user
+
+    api.create_category("phones")
+    document_id = api.upload("phones", ("stock.xlsx", make_workbook({"S": [[1]]}))).json["documents"][0]["id"]
+    make_user(app, "viewer", username="maria")
+    page = html.unescape(client.get("/audit", headers={"Accept-Language": "de"}).text)
+    assert f"Datei Nr. {document_id} stock.xlsx" in page and "Kategorie phones" in page
+    spanish = html.unescape(client.get("/audit", headers={"Accept-Language": "es"}).text)
+    assert "categoría phones" in spanish
+    listed = client.get("/api/audit", headers={"Accept-Language": "de"})
+    assert listed.status_code == 200 and f"file #{document_id} stock.xlsx" in listed.text  # the API keeps English
