@@ -7,8 +7,9 @@ read them), and uploaded content is never translated. Catalogues live in webapp/
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 
-from babel import dates
+from babel import dates, numbers
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Flask, request, session
 from flask_babel import Babel, format_datetime, format_decimal, format_number, get_locale, ngettext
@@ -92,7 +93,7 @@ def error_words(code: int | None) -> tuple:
 def spoken(sentence: Said | str | None) -> str:
     """Say a service's sentence in the page's language; English stored before sentences had keys stays as it is.
 
-    Its parts are said in the same language, its whole numbers written the language's way, and the text it
+    Its parts are said in the same language, its numbers written the language's way (exactly), and the text it
     quotes from a file (a name, a sheet) is never translated.
     """
     if not isinstance(sentence, Said):
@@ -107,6 +108,8 @@ def _spoken_part(value) -> str:
         return spoken(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return format_number(value)
+    if isinstance(value, Decimal):
+        return numbers.format_decimal(value, locale=get_locale() or DEFAULT, decimal_quantization=False)
     return str(value)
 
 

@@ -172,10 +172,10 @@ def upload(name):
         form.file.errors.append(spoken(wording(exc)))
         return _refused(category, form, 409)
     except quota.OverQuota as exc:
-        form.file.errors.append(str(exc))
+        form.file.errors.append(spoken(wording(exc)))
         return _refused(category, form, 413)
     except quota.TooManyUploads as exc:
-        form.file.errors.append(str(exc))
+        form.file.errors.append(spoken(wording(exc)))
         return _refused(category, form, 429, {"Retry-After": str(exc.retry_after)})
     except storage.StorageUnavailable:
         form.file.errors.append(spoken(uploads.STORAGE_DOWN))

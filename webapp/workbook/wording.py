@@ -2,12 +2,13 @@
 
 The key is the English sentence itself, with %(name)s placeholders: it is also the catalogue's entry (pybabel
 extracts `said("…")`). A parameter may be another Said (a sentence's part, said in the same language), a
-whole number (written 1,234 in English, the language's way on a page) or text from a file, never translated.
+number (int or Decimal: written 1,234.5 in English, the language's way on a page) or text, never translated.
 Nothing here knows any language but English; webapp.language translates.
 """
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,10 @@ def said(key: str, **params) -> Said:
 
 
 def english(value) -> str:
-    """Write one parameter in English: whole numbers grouped by commas, parts as sentences, text as it is."""
+    """Write one parameter in English: numbers grouped by commas, parts as sentences, text as it is."""
     if isinstance(value, bool):
         return str(value)
-    if isinstance(value, int):
+    if isinstance(value, int | Decimal):
         return f"{value:,}"
     return str(value)
 
