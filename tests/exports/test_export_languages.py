@@ -49,3 +49,15 @@ def test_a_german_pages_download_links_ask_for_german(client, api):
     page = client.get("/", headers={"Accept-Language": "de"}).text
     assert "/api/export/totals.xlsx?language=de" in page
     assert "language=" not in client.get("/", headers={"Accept-Language": "en"}).text.split("download-menu")[1]
+
+
+def test_a_failed_files_reason_is_in_the_exports_language(client, api, run_jobs):
+    from tests.browser.files import damaged_workbook
+
+    api.create_category("eu_phones")
+    api.upload("eu_phones", ("broken.xlsx", damaged_workbook()))
+    run_jobs()
+    german = csv_rows(client.get("/api/categories/eu_phones/files.csv?language=de"))
+    assert german[1][5] == "Diese Datei ist beschädigt (ihre Liste der Blätter kann nicht gelesen werden)."
+    english = csv_rows(client.get("/api/categories/eu_phones/files.csv"))
+    assert english[1][5] == "This file is damaged (its list of sheets cannot be read)."

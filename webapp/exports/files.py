@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from webapp.exports.naming import stem
 from webapp.exports.tables import NUMBER, TIME, TOTAL_LABEL, Column, Export, Sheet
+from webapp.language import spoken
 from webapp.models import Category, DocumentStatus
 from webapp.services.answers import documents
 
@@ -24,7 +25,7 @@ def category_files(category: Category) -> Export:
             # As on the page: a file has a total only once it is done.
             shown = total if status == DocumentStatus.DONE and total is not None else None
             counted["total"] += shown or 0
-            yield (filename, status, uploaded_at, uploaded_by, shown, error)
+            yield (filename, status, uploaded_at, uploaded_by, shown, spoken(error) if error else None)
 
     return Export(stem("files", category.name), [
         Sheet(_l("Files"), COLUMNS, rows(), lambda: (TOTAL_LABEL, None, None, None, counted["total"], None)),
