@@ -356,3 +356,15 @@ def test_the_audit_page_says_its_events_objects_and_details_in_the_page_language
     assert "categoría phones" in spanish
     listed = client.get("/api/audit", headers={"Accept-Language": "de"})
     assert listed.status_code == 200 and f"file #{document_id} stock.xlsx" in listed.text  # the API keeps English
+
+
+def test_a_refused_delete_and_retry_are_explained_in_the_page_language(client, api, make_workbook):
+    api.create_category("phones")
+    document_id = api.upload("phones", ("a.xlsx", make_workbook({"S": [[1]]}))).json["documents"][0]["id"]
+    page = client.post("/categories/phones/delete", data={"confirm_name": "wrong"}, headers={"Accept-Language": "de"})
+    assert page.status_code == 400
+    assert "Geben Sie den Kategorienamen „phones“ genau ein, um zu bestätigen" in html.unescape(page.text)
+    retried = client.post(f"/documents/{document_id}/retry", headers={"Accept-Language": "es"}, follow_redirects=True)
+    assert "Solo se puede reintentar un archivo que haya fallado." in html.unescape(retried.text)
+    answer = client.post(f"/api/documents/{document_id}/retry", headers={"Accept-Language": "de"})
+    assert answer.status_code == 409 and answer.json["error"] == "Only a file that failed can be retried."
