@@ -368,3 +368,14 @@ def test_a_refused_delete_and_retry_are_explained_in_the_page_language(client, a
     assert "Solo se puede reintentar un archivo que haya fallado." in html.unescape(retried.text)
     answer = client.post(f"/api/documents/{document_id}/retry", headers={"Accept-Language": "de"})
     assert answer.status_code == 409 and answer.json["error"] == "Only a file that failed can be retried."
+
+
+def test_a_refused_page_and_a_missing_one_say_why_in_the_page_language_and_the_api_in_english(login_as, client):
+    viewer = login_as("viewer")
+    page = viewer.get("/users", headers={"Accept-Language": "de"})
+    assert page.status_code == 403
+    assert "Ihre Rolle (Betrachter) darf das nicht; die Rolle Administrator darf es." in html.unescape(page.text)
+    missing = client.get("/categories/nowhere", headers={"Accept-Language": "es"})
+    assert missing.status_code == 404 and "No existe ninguna categoría llamada «nowhere»." in html.unescape(missing.text)
+    answer = viewer.get("/api/users", headers={"Accept-Language": "de"})
+    assert answer.status_code == 403 and answer.json["error"].startswith("Your role (viewer) cannot do this; an admin can.")

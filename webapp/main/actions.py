@@ -18,7 +18,7 @@ from webapp.workbook.wording import wording
 
 def _require_token() -> None:
     if not ActionForm().validate_on_submit():
-        abort(400, description="This form has expired; please reload the page and try again.")
+        abort(400, description=_("This form has expired; please reload the page and try again."))
 
 
 def _back_to(document_id: int):

@@ -249,9 +249,9 @@ def download(document_id):
     try:
         return originals.download(doc.sha256, documents.download_name(names.shown(doc.filename)))
     except storage.ObjectMissing:
-        abort(404, description=originals.MISSING)
+        abort(404, description=str(originals.MISSING))
     except storage.StorageUnavailable:
-        abort(503, description="The file store is not answering right now; please try the download again in a minute.")
+        abort(503, description=_("The file store is not answering right now; please try the download again in a minute."))
 
 
 @bp.route("/healthz")
