@@ -39,7 +39,7 @@ lint: $(VENV)/.test-deps
 # translate the new entries (tests/web/test_languages.py fails on an empty one), then compile. The compiled
 # .mo files are committed, so a fresh clone speaks every language without this step.
 translations: $(VENV)/.test-deps
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output --omit-header -o webapp/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k said --no-location --sort-output --omit-header -o webapp/translations/messages.pot .
 	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching --width 120
 	$(BIN)/pybabel compile -d webapp/translations --statistics
 

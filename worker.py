@@ -21,6 +21,7 @@ from webapp.extensions import db
 from webapp.models import FailureKind
 from webapp.services.pipeline import processing, queue, storage, sweeper
 from webapp.services.pipeline.observed import ObservedJobs
+from webapp.workbook.wording import Said
 
 log = logging.getLogger("worker")
 
@@ -120,7 +121,7 @@ class DocumentWorker(HandedOnConnections, ObservedJobs, Worker):
             processing.mark_failed(job.args[0], reason, FailureKind.TIMEOUT if ret_val is None else FailureKind.MEMORY)
 
 
-def horse_death_reason(job, ret_val: int | None) -> str | None:
+def horse_death_reason(job, ret_val: int | None) -> Said | None:
     """Say why a document's work horse died, or None when the death says nothing about the file.
 
     ret_val None: RQ killed the horse itself, past the time limit. A signal other than SIGKILL (SIGABRT
@@ -131,22 +132,19 @@ def horse_death_reason(job, ret_val: int | None) -> str | None:
         return timeout_reason(job)
     if os.WIFSIGNALED(ret_val) and os.WTERMSIG(ret_val) == signal.SIGKILL:
         return None
-    return (
-        "Reading this workbook needed more memory than one file may use, or crashed the reader "
-        "(it may be far too large, or built to exhaust memory), so it was stopped."
-    )
+    return processing.CRASHED_READER
 
 
-def timeout_reason(job) -> str:
+def timeout_reason(job) -> Said:
     """Say that a job hit its time limit, naming the limit."""
-    return f"Processing took longer than the {job.timeout}-second limit for one file, so it was stopped."
+    return processing.timed_out(job.timeout)
 
 
 def fail_document_on_timeout(job, exc_type, exc_value, traceback) -> bool:
     """Mark a document failed with a plain reason when its job hits the time limit or runs out of memory."""
     reasons = {
         JobTimeoutException: (timeout_reason(job), FailureKind.TIMEOUT),
-        MemoryError: ("This workbook needs more memory than one file is allowed, so it was stopped.", FailureKind.MEMORY),
+        MemoryError: (processing.OUT_OF_MEMORY, FailureKind.MEMORY),
     }
     reason, kind = next((r for error, r in reasons.items() if issubclass(exc_type, error)), (None, None))
     if reason and queue.counts_a_document(job):

@@ -5,7 +5,8 @@ from werkzeug.exceptions import BadHost, HTTPException, MethodNotAllowed, Reques
 
 from webapp import metrics
 from webapp.error_schema import ApiErrorSchema  # noqa: F401 - the routes name their error responses from here
-from webapp.language import error_words
+from webapp.language import error_words, spoken
+from webapp.workbook.wording import Said, said
 
 
 def init_app(app: Flask) -> None:
@@ -17,8 +18,8 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.path == "/healthz"
 
 
-def plain_message(error: HTTPException) -> str:
-    """Return a message a non-technical user can act on."""
+def plain_message(error: HTTPException) -> Said | str:
+    """Return a message a non-technical user can act on (a Said: str() is the API's English, pages translate it)."""
     data = getattr(error, "data", None) or {}
     if data.get("messages"):
         return _flatten(data["messages"])
@@ -29,14 +30,14 @@ def plain_message(error: HTTPException) -> str:
     return error.description or error.name
 
 
-def _too_large_message() -> str:
+def _too_large_message() -> Said:
     """Say which limit a request passed: werkzeug raises the same error for its size, parts and fields."""
     config = current_app.config
     length = request.content_length
     if length is None or length > config["MAX_CONTENT_LENGTH"]:
-        return f"This upload is larger than the {config['MAX_UPLOAD_MB']} MB limit."
-    return (f"This form has too many parts or a field that is too long. "
-            f"Upload at most {config['MAX_FILES_PER_UPLOAD']} files at once.")
+        return said("This upload is larger than the %(limit)s MB limit.", limit=str(config["MAX_UPLOAD_MB"]))
+    return said("This form has too many parts or a field that is too long. Upload at most %(count)s files at once.",
+                count=str(config["MAX_FILES_PER_UPLOAD"]))
 
 
 def _flatten(messages: dict | list | str, prefix: str = "") -> str:
@@ -63,7 +64,7 @@ def handle_http_error(error: HTTPException):
     if isinstance(error, RequestEntityTooLarge):
         metrics.refused("too_large")  # refused before any upload code saw it
     if _wants_json():
-        response = jsonify(error=message)  # the API stays English: clients read these
+        response = jsonify(error=str(message))  # the API stays English: clients read these
     else:
         title, message = _page_words(error, message)
         response = current_app.make_response(
@@ -72,11 +73,12 @@ def handle_http_error(error: HTTPException):
     return _with_headers(response, error)
 
 
-def _page_words(error: HTTPException, message: str) -> tuple[str, str]:
-    """Return an error page's title and message in the page's language where werkzeug's own words are used."""
+def _page_words(error: HTTPException, message: Said | str) -> tuple[str, str]:
+    """Return an error page's title and message in the page's language: werkzeug's own words, or a sentence with
+    its key (a view's own message in another form is shown as it is)."""
     title, description = error_words(error.code)
     plain = message == (type(error).description or error.name)
-    return str(title or error.name), str(description if plain and description else message)
+    return str(title or error.name), str(description if plain and description else spoken(message))
 
 
 def _with_headers(response, error: HTTPException):

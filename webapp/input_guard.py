@@ -11,11 +11,12 @@ from flask import Flask, abort, request
 from werkzeug.routing import IntegerConverter
 
 from webapp.pagination import MAX_PAGE
+from webapp.workbook.wording import said
 
 # PostgreSQL's `integer`, the type of every id.
 MAX_ID = 2**31 - 1
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-UNSTORABLE_MESSAGE = (
+UNSTORABLE_MESSAGE = said(
     "This request contains a character that cannot be stored (a NUL character or broken Unicode text). "
     "Please remove it and try again."
 )

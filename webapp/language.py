@@ -6,18 +6,24 @@ read them), and uploaded content is never translated. Catalogues live in webapp/
 """
 
 from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
 from functools import lru_cache
 
+from babel import dates, numbers
 from babel.numbers import get_decimal_symbol, get_group_symbol
 from flask import Flask, has_request_context, request, session
 from flask_babel import Babel, format_datetime, format_decimal, format_number, get_locale, get_translations, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from webapp.workbook.wording import Said
+
 # Code -> the language's own name (a switch lists each language in itself, so anyone finds theirs).
 LANGUAGES = {"en": "English", "de": "Deutsch", "es": "Español"}
 DEFAULT = "en"
 SESSION_KEY = "language"
+EXPORT_PARAMETER = "language"  # /api/…/x.xlsx?language=de: an export's headers in German (the API is English)
 
 # Words the code keeps in English (statuses, roles, groupings) as a page shows them.
 STATUS_NAMES = {"queued": _l("queued"), "processing": _l("processing"), "done": _l("done"), "failed": _l("failed")}
@@ -28,6 +34,10 @@ WORKER_STATES = {"idle": _l("idle"), "busy": _l("busy"), "suspended": _l("suspen
                  "scheduled": _l("scheduled"), "deferred": _l("deferred"), "stopped": _l("stopped"),
                  "canceled": _l("canceled")}
 GROUPING_NAMES = {"type": _l("type"), "region": _l("region"), "category": _l("category")}
+# Why a cell counts nothing, as the workbook's explanation names it (webapp/workbook/explain.py; the API keeps these).
+LEFT_OUT_WHY = {"true/false": _l("true/false"), "duration": _l("duration"), "time": _l("time"), "date": _l("date"),
+                "no total can hold it": _l("no total can hold it"),
+                "date or time written as text": _l("date or time written as text")}
 
 babel = Babel()
 
@@ -45,9 +55,10 @@ def init_app(app: Flask, profile_language: Callable[[], str | None]) -> None:
         npgettext=lambda c, s, p, n: _page_translations().unpgettext(c, s, p, n), newstyle=True)
     app.jinja_env.globals.update(number_symbols=number_symbols, js_catalogue=js_catalogue, languages=LANGUAGES,
                                  status_name=status_name, role_name=role_name, grouping_names=GROUPING_NAMES,
-                                 worker_states=WORKER_STATES, format_datetime=format_datetime,
+                                 worker_states=WORKER_STATES, format_datetime=format_datetime, why_name=why_name,
                                  format_decimal=format_decimal)
-    app.jinja_env.filters.update(count_format=format_number, when=when, file_size=file_size)
+    app.jinja_env.filters.update(count_format=format_number, when=when, utc=instant, file_size=file_size,
+                                 spoken=spoken)
     app.context_processor(lambda: {"page_language": str(get_locale() or DEFAULT)})
 
 
@@ -66,17 +77,18 @@ def _page_translations():
 
 
 def choose_locale(profile_language: Callable[[], str | None]) -> str:
-    """Return the language of this request: the profile's, then this browser's choice, then Accept-Language."""
-    chosen = profile_language() if _has_user() else None
-    chosen = chosen or session.get(SESSION_KEY)
+    """Return the language of this request: the profile's, then this browser's choice, then Accept-Language.
+
+    The API speaks English whatever the browser says (clients read it); only an export's headers follow an
+    explicit `language` parameter, which the pages' download links send.
+    """
+    if request.path.startswith("/api/"):
+        asked = request.args.get(EXPORT_PARAMETER)
+        return asked if asked in LANGUAGES else DEFAULT
+    chosen = profile_language() or session.get(SESSION_KEY)
     if chosen in LANGUAGES:
         return chosen
     return request.accept_languages.best_match(LANGUAGES.keys()) or DEFAULT
-
-
-def _has_user() -> bool:
-    """Tell whether the request's user can be asked without starting a sign-in (the API stays English anyway)."""
-    return not request.path.startswith("/api/")
 
 
 # The error pages' titles and werkzeug's own explanations (a view's own message is kept as it is).
@@ -98,6 +110,34 @@ def error_words(code: int | None) -> tuple:
     return ERROR_WORDS.get(code, (None, None))
 
 
+def spoken(sentence: Said | str | None) -> str:
+    """Say a service's sentence in the page's language; English stored before sentences had keys stays as it is.
+
+    Its parts are said in the same language, its numbers written the language's way (exactly), and the text it
+    quotes from a file (a name, a sheet) is never translated.
+    """
+    if not isinstance(sentence, Said):
+        return "" if sentence is None else str(sentence)
+    if not sentence.params:
+        return _(sentence.key)
+    return _(sentence.key, **{name: _spoken_part(value) for name, value in sentence.params.items()})
+
+
+def _spoken_part(value) -> str:
+    if isinstance(value, Said):
+        return spoken(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return format_number(value)
+    if isinstance(value, Decimal):
+        return numbers.format_decimal(value, locale=get_locale() or DEFAULT, decimal_quantization=False)
+    return str(value)
+
+
+def why_name(why: str) -> str:
+    """Return why a cell counts nothing in the page's language (an unknown reason as it was stored)."""
+    return str(LEFT_OUT_WHY.get(why, why))
+
+
 def status_name(status: str) -> str:
     """Return a document status in the page's language."""
     return str(STATUS_NAMES.get(str(status), status))
@@ -111,6 +151,16 @@ def role_name(role) -> str:
 def when(moment) -> str:
     """Write a date and time the way the page's language does (short form, to the minute)."""
     return format_datetime(moment, "short")
+
+
+def instant(at: datetime, seconds: bool = True) -> str:
+    """Write an instant in UTC the way the page's language writes a date and time (ledger, audit, as-of answers).
+
+    UTC because the "Total on a date" pickers read UTC, and the page says so after the time.
+    """
+    written = dates.format_datetime(at.astimezone(UTC), "medium" if seconds else "short", tzinfo=UTC,
+                                    locale=get_locale() or DEFAULT)
+    return f"{written} UTC"
 
 
 def file_size(size: int) -> str:

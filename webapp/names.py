@@ -12,6 +12,8 @@ from functools import cache
 
 from markupsafe import Markup
 
+from webapp.workbook.wording import Said, said
+
 # Control (Cc), format (Cf: zero-width and direction controls) and surrogate (Cs) characters, and the
 # line and paragraph separators: invisible, or able to reorder what is shown around them.
 _HIDDEN_CATEGORIES = ("Cc", "Cf", "Cs", "Zl", "Zp")
@@ -32,14 +34,15 @@ def key(value: str) -> str:
     return unicodedata.normalize("NFC", unicodedata.normalize("NFD", value.strip()).casefold())
 
 
-def unusable(value: str) -> str | None:
-    """Say why a (spelled) name cannot be used, or return None when it can."""
+def unusable(value: str) -> Said | None:
+    """Say why a (spelled) name cannot be used (the end of a sentence about the field), or None when it can."""
     if value in _NOT_A_SEGMENT:
-        return f"cannot be “{value}”."
+        return said("cannot be “%(value)s”.", value=value)
     for character in value:
         if unicodedata.category(character) in _HIDDEN_CATEGORIES:
             label = unicodedata.name(character, "a control character")
-            return f"cannot contain invisible or control characters (it has U+{ord(character):04X} {label})."
+            return said("cannot contain invisible or control characters (it has %(character)s).",
+                        character=f"U+{ord(character):04X} {label}")
     return None
 
 

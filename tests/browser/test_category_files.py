@@ -86,7 +86,7 @@ def test_sorting_filtering_and_paging_150_files(page, many_files, shot, width, r
 
 def test_leaving_mid_upload_asks_first(page, site, make_workbook):
     site.create_category("slow_uploads")
-    page.route("**/api/categories/slow_uploads/files", lambda route: None)  # never answers: stays mid-upload
+    page.route("**/categories/slow_uploads/upload", lambda route: None)  # never answers: stays mid-upload
     page.goto("/categories/slow_uploads")
     page.locator("#dropzone").click(position={"x": 5, "y": 5})  # a user gesture, which the warning needs
     page.keyboard.press("Escape")

@@ -128,3 +128,16 @@ def test_without_redis_uploads_go_on_uncounted(without_queue, monkeypatch):  # n
     for _ in range(2):
         answer = _upload(client, _csv())
         assert answer.status_code == 202 and answer.json["queue"] == "unavailable"
+
+
+def test_past_the_upload_rate_a_german_page_says_so_in_german_and_the_api_in_english(limits, login_as):
+    limits(rate="1 per minute")
+    editor = login_as("editor")
+    assert _upload(editor, _csv(), page=True).status_code == 302
+    refused = editor.post("/categories/phones/upload", data=_files(_csv()), content_type="multipart/form-data",
+                          headers={"Accept-Language": "de"})
+    assert refused.status_code == 429
+    assert "Sie können höchstens 1 Dateien pro Minute hochladen" in refused.text and "Bitte versuchen Sie es in" in refused.text
+    answer = editor.post("/api/categories/phones/files", data=_files(_csv()), content_type="multipart/form-data",
+                         headers={"Accept-Language": "de"})
+    assert answer.status_code == 429 and answer.json["error"].startswith("You can upload at most 1 files per minute")

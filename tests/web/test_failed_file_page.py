@@ -37,9 +37,9 @@ def test_a_file_that_will_fail_again_offers_what_helps_not_retry(client, api, ru
 
 @pytest.mark.parametrize(("kind", "error", "retry"), [
     ("timeout", "Processing took longer than the 300-second limit for one file, so it was stopped.", True),
-    ("crash", processing.GAVE_UP, True),
+    ("crash", str(processing.GAVE_UP), True),
     ("memory", "Reading this workbook needed more memory than one file may use.", False),
-    ("missing", processing.MISSING_FILE, False),
+    ("missing", str(processing.MISSING_FILE), False),
     (None, "Something an earlier version said.", True),
 ])
 def test_retry_is_offered_only_for_failures_a_retry_can_help(app, client, api, make_workbook, kind, error, retry):
@@ -74,8 +74,8 @@ def test_migration_reads_the_kind_of_earlier_failures_from_their_reasons(before_
     reasons = {
         "This file could not be read as a workbook: it may be damaged.": "file",
         "This workbook is password-protected. Remove the password in your spreadsheet program and upload it again.": "file",
-        processing.MISSING_FILE: "missing",
-        processing.GAVE_UP: "crash",
+        str(processing.MISSING_FILE): "missing",
+        str(processing.GAVE_UP): "crash",
         "Processing took longer than the 300-second limit for one file, so it was stopped.": "timeout",
         "Reading this workbook needed more memory than one file may use, or crashed the reader.": "memory",
         "This workbook needs more memory than one file is allowed, so it was stopped.": "memory",

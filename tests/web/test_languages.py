@@ -1,6 +1,8 @@
 """Pages speak English, German or Spanish: every template's text goes through a translation call, the catalogues
 are complete, a page in German or Spanish keeps no English phrase, and totals are written the language's way."""
 
+import html
+import io
 import re
 from decimal import Decimal
 from html.parser import HTMLParser
@@ -75,7 +77,7 @@ def _plain(string):
 
 def _extracted() -> set[str]:
     method_map = [("webapp/**.py", "python"), ("webapp/templates/**.html", "jinja2")]
-    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+    keywords = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None, "said": None}
     found = set()
     for _file, _line, message, _comments, _context in extract_from_dir(str(ROOT), method_map, keywords=keywords):
         found.add(message[0] if isinstance(message, tuple) else message)
@@ -193,10 +195,20 @@ def pages(client, api, run_jobs, make_workbook, app):
             "/audit"]
 
 
+# Pages that stay English on purpose, and why (the no-English test does not read them).
+ENGLISH_BY_DESIGN = {
+    "/docs": "the API's reference (Swagger UI): the API, its errors and its documentation stay English for its "
+             "clients; only the page's own header is translated",
+}
+
+
+def test_the_pages_read_leave_out_only_what_stays_english_by_design(pages):
+    assert not set(ENGLISH_BY_DESIGN) & set(pages)
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_no_english_phrase_remains_on_a_page_in_another_language(client, pages, language):
-    # The worker's reason for a failed file is stored in English when the file fails (not yet translated).
-    data = {"This file is damaged", "asian_phones", "stock.xlsx", "broken.xlsx", "Asia", "phones", "charger", "Stock",
+    data = {"asian_phones", "stock.xlsx", "broken.xlsx", "Asia", "phones", "charger", "Stock",
             "maria", "admin-", "tests", "cli"}  # the fixtures' user and how it was made
     left = {}
     for path in pages:
@@ -218,3 +230,152 @@ def test_a_date_the_picker_cannot_read_is_explained_in_the_page_language_and_the
     assert audit.status_code == 400 and "«soon» no es una fecha ni una hora" in audit.text
     answer = client.get("/api/categories/phones?as_of=soon", headers={"Accept-Language": "de"})
     assert answer.status_code == 400 and "is not a date or time" in answer.json["error"]
+
+
+def test_a_failed_files_reason_is_shown_in_the_page_language_and_the_api_keeps_english(client, api, run_jobs):
+    api.create_category("phones")
+    document_id = api.upload("phones", ("broken.xlsx", damaged_workbook())).json["documents"][0]["id"]
+    run_jobs()
+    german = "Diese Datei ist beschädigt (ihre Liste der Blätter kann nicht gelesen werden)."
+    assert german in client.get(f"/documents/{document_id}", headers={"Accept-Language": "de"}).text
+    assert german in client.get("/categories/phones", headers={"Accept-Language": "de"}).text
+    spanish = "Este archivo está dañado (no se puede leer su lista de hojas)."
+    assert spanish in client.get(f"/documents/{document_id}", headers={"Accept-Language": "es"}).text
+    english = "This file is damaged (its list of sheets cannot be read)."
+    answer = client.get(f"/api/documents/{document_id}", headers={"Accept-Language": "de"}).json
+    assert answer["error"] == english
+
+
+def test_a_reason_stored_before_reasons_had_keys_is_shown_as_stored(app, client, api, run_jobs):
+    from webapp.extensions import db
+    from webapp.models import Document
+
+    api.create_category("phones")
+    document_id = api.upload("phones", ("broken.xlsx", damaged_workbook())).json["documents"][0]["id"]
+    run_jobs()
+    with app.app_context():
+        document = db.session.get(Document, document_id)
+        document.error, document.error_wording = "An old reason, in the English it was stored in.", None
+        db.session.commit()
+    page = client.get(f"/documents/{document_id}", headers={"Accept-Language": "de"}).text
+    assert "An old reason, in the English it was stored in." in page
+
+
+def test_a_refused_upload_is_explained_in_the_page_language_and_the_api_keeps_english(client, api):
+    api.create_category("phones")
+    pdf = b"%PDF-1.7\n1 0 obj\n"
+    page = client.post("/categories/phones/upload", data={"file": (io.BytesIO(pdf), "report.pdf")},
+                       content_type="multipart/form-data", headers={"Accept-Language": "de"})
+    assert page.status_code == 400
+    assert ("„report.pdf“ ist ein PDF-Dokument, keine Arbeitsmappe. Bitte wählen Sie eines davon: "
+            "Excel-Arbeitsmappen (.xlsx, .xlsm, .xls)") in html.unescape(page.text)
+    answer = client.post("/api/categories/phones/files", data={"file": (io.BytesIO(pdf), "report.pdf")},
+                         content_type="multipart/form-data", headers={"Accept-Language": "de"})
+    assert answer.status_code == 400
+    assert answer.json["error"] == ("“report.pdf” is a PDF document, not a workbook. Please choose one of: Excel "
+                                    "workbooks (.xlsx, .xlsm, .xls), OpenDocument spreadsheets (.ods) or CSV files (.csv).")
+
+
+def test_a_duplicate_upload_names_the_earlier_file_in_the_page_language(client, api, make_workbook):
+    api.create_category("phones")
+    content = make_workbook({"S": [[1]]})
+    earlier = api.upload("phones", ("first.xlsx", content)).json["documents"][0]["id"]
+    page = client.post("/categories/phones/upload", data={"file": (io.BytesIO(content), "again.xlsx")},
+                       content_type="multipart/form-data", headers={"Accept-Language": "es"})
+    assert page.status_code == 409
+    assert f"Este contenido ya está en «phones» como «first.xlsx» (archivo n.º {earlier})." in html.unescape(page.text)
+
+
+def test_ledger_instants_are_written_the_page_languages_way(client, api, run_jobs, make_workbook):
+    api.create_category("phones")
+    api.upload("phones", ("stock.xlsx", make_workbook({"S": [[1]]})))
+    run_jobs()
+    german = client.get("/categories/phones/history", headers={"Accept-Language": "de"}).text
+    assert re.search(r">\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2}:\d{2} UTC</time>", german)
+    assert not re.search(r">\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC</time>", german)
+    english = client.get("/categories/phones/history", headers={"Accept-Language": "en"}).text
+    assert re.search(r">[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}:\d{2}\s[AP]M UTC</time>", english)
+
+
+def test_the_upload_script_hears_a_refusal_in_the_page_language_and_an_upload_as_the_api_answers(client, api,
+                                                                                                  make_workbook):
+    api.create_category("phones")
+    script = {"Accept": "application/json", "Accept-Language": "es"}
+    refused = client.post("/categories/phones/upload", data={"file": (io.BytesIO(b""), "empty.csv")},
+                          content_type="multipart/form-data", headers=script)
+    assert refused.status_code == 400
+    assert refused.json["error"].startswith("«empty.csv» está vacío. Elija uno de estos: ")
+    accepted = client.post("/categories/phones/upload", data={"file": (io.BytesIO(make_workbook({"S": [[1]]})), "a.xlsx")},
+                           content_type="multipart/form-data", headers=script)
+    assert accepted.status_code == 202 and accepted.json["queue"] in ("ok", "unavailable")
+    assert [(d["filename"], d["status"]) for d in accepted.json["documents"]] == [("a.xlsx", "queued")]
+    assert 'data-upload-url="/categories/phones/upload"' in client.get("/categories/phones").text
+
+
+def test_a_category_forms_errors_are_in_the_page_language_and_the_api_keeps_english(client, api):
+    api.create_category("phones", region="Asia", type="phones")
+    page = client.post("/categories", data={"name": "PHONES", "region": "", "type": "a/b"},
+                       headers={"Accept-Language": "de"})
+    text = html.unescape(page.text)
+    assert page.status_code == 400 and "Region ist erforderlich." in text and "Typ darf kein „/“ enthalten." in text
+    taken = client.post("/categories", data={"name": "PHONES", "region": "Asia", "type": "phones"},
+                        headers={"Accept-Language": "es"})
+    assert taken.status_code == 409 and "Ya existe una categoría llamada «PHONES»." in html.unescape(taken.text)
+    answer = client.post("/api/categories", json={"name": "PHONES", "region": "Asia", "type": "phones"},
+                         headers={"Accept-Language": "de"})
+    assert answer.status_code == 409 and answer.json["error"] == "A category named “PHONES” already exists."
+
+
+def test_an_account_flows_errors_are_in_the_page_language(client):
+    page = client.post("/profile/tokens", data={"name": "x" * 65}, headers={"Accept-Language": "de"})
+    assert page.status_code == 400
+    assert "Geben Sie dem Token einen Namen mit 1 bis 64 Zeichen" in html.unescape(page.text)
+
+
+def test_why_a_cell_counts_nothing_is_said_in_the_page_language(client, api, run_jobs, make_workbook):
+    from datetime import date
+
+    api.create_category("phones")
+    upload = api.upload("phones", ("mixed.xlsx", make_workbook({"S": [[1, True, date(2024, 5, 1)]]})))
+    run_jobs()
+    document_id = upload.json["documents"][0]["id"]
+    page = client.get(f"/documents/{document_id}", headers={"Accept-Language": "de"}).text
+    assert "<td>wahr/falsch</td>" in page and "<td>Datum</td>" in page
+    assert "<td>true/false</td>" in client.get(f"/documents/{document_id}", headers={"Accept-Language": "en"}).text
+
+
+def test_the_audit_page_says_its_events_objects_and_details_in_the_page_language(app, client, api, make_workbook):
+    from tests.fixtures_accounts import make_user
+
+    api.create_category("phones")
+    document_id = api.upload("phones", ("stock.xlsx", make_workbook({"S": [[1]]}))).json["documents"][0]["id"]
+    make_user(app, "viewer", username="maria")
+    page = html.unescape(client.get("/audit", headers={"Accept-Language": "de"}).text)
+    assert f"Datei Nr. {document_id} stock.xlsx" in page and "Kategorie phones" in page
+    spanish = html.unescape(client.get("/audit", headers={"Accept-Language": "es"}).text)
+    assert "categoría phones" in spanish
+    listed = client.get("/api/audit", headers={"Accept-Language": "de"})
+    assert listed.status_code == 200 and f"file #{document_id} stock.xlsx" in listed.text  # the API keeps English
+
+
+def test_a_refused_delete_and_retry_are_explained_in_the_page_language(client, api, make_workbook):
+    api.create_category("phones")
+    document_id = api.upload("phones", ("a.xlsx", make_workbook({"S": [[1]]}))).json["documents"][0]["id"]
+    page = client.post("/categories/phones/delete", data={"confirm_name": "wrong"}, headers={"Accept-Language": "de"})
+    assert page.status_code == 400
+    assert "Geben Sie den Kategorienamen „phones“ genau ein, um zu bestätigen" in html.unescape(page.text)
+    retried = client.post(f"/documents/{document_id}/retry", headers={"Accept-Language": "es"}, follow_redirects=True)
+    assert "Solo se puede reintentar un archivo que haya fallado." in html.unescape(retried.text)
+    answer = client.post(f"/api/documents/{document_id}/retry", headers={"Accept-Language": "de"})
+    assert answer.status_code == 409 and answer.json["error"] == "Only a file that failed can be retried."
+
+
+def test_a_refused_page_and_a_missing_one_say_why_in_the_page_language_and_the_api_in_english(login_as, client):
+    viewer = login_as("viewer")
+    page = viewer.get("/users", headers={"Accept-Language": "de"})
+    assert page.status_code == 403
+    assert "Ihre Rolle (Betrachter) darf das nicht; die Rolle Administrator darf es." in html.unescape(page.text)
+    missing = client.get("/categories/nowhere", headers={"Accept-Language": "es"})
+    assert missing.status_code == 404 and "No existe ninguna categoría llamada «nowhere»." in html.unescape(missing.text)
+    answer = viewer.get("/api/users", headers={"Accept-Language": "de"})
+    assert answer.status_code == 403 and answer.json["error"].startswith("Your role (viewer) cannot do this; an admin can.")

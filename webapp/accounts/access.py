@@ -18,6 +18,10 @@ from webapp import logs
 from webapp.accounts.identity import SESSION, visitor
 from webapp.extensions import csrf
 from webapp.models import Role
+from webapp.workbook.wording import said
+
+# The roles as a refusal names them (pages say them in their language, like the Users page).
+_ROLE_WORDS = {"viewer": said("viewer"), "editor": said("editor"), "admin": said("admin")}
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
@@ -87,7 +91,7 @@ def check_request():
     rule = rule_for(request.endpoint)
     if rule is None:
         current_app.logger.error("event=no_access_rule endpoint=%s", request.endpoint)
-        abort(403, description="This address has no access rule, so nobody may use it.")
+        abort(403, description=said("This address has no access rule, so nobody may use it."))
     if rule.role is None:
         return None
     who = visitor()
@@ -97,7 +101,8 @@ def check_request():
     if who.must_change_password and not rule.before_password_change:
         return _change_password_first()
     if who.role.rank < rule.role.rank:
-        abort(403, description=f"Your role ({who.role}) cannot do this; an {rule.role} can. Ask an admin if you need it.")
+        abort(403, description=said("Your role (%(role)s) cannot do this; an %(needed)s can. Ask an admin if you need it.",
+                                    role=_ROLE_WORDS[who.role.value], needed=_ROLE_WORDS[rule.role.value]))
     if who.via == SESSION and request.method not in SAFE_METHODS and _wants_json() and current_app.config["WTF_CSRF_ENABLED"]:
         csrf.protect()  # a browser's session may write through the API only from this site's pages
     return None

@@ -4,21 +4,23 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from webapp.workbook.wording import said
+
 MIN_LENGTH = 10
 # Long enough for any passphrase; longer input is refused rather than hashed.
 MAX_LENGTH = 1000
 
 
 class WeakPassword(ValueError):
-    """A password that does not meet the rules; the message says which."""
+    """A password that does not meet the rules; its Said (args[0]) says which."""
 
 
 def check_strength(password: object) -> str:
     """Return the password if it is acceptable, or raise WeakPassword saying why."""
     if not isinstance(password, str) or len(password) < MIN_LENGTH:
-        raise WeakPassword(f"A password needs at least {MIN_LENGTH} characters.")
+        raise WeakPassword(said("A password needs at least %(count)s characters.", count=str(MIN_LENGTH)))
     if len(password) > MAX_LENGTH:
-        raise WeakPassword(f"A password can have at most {MAX_LENGTH} characters.")
+        raise WeakPassword(said("A password can have at most %(count)s characters.", count=str(MAX_LENGTH)))
     return password
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from webapp import names
 from webapp.models import Category, Document
+from webapp.workbook.wording import said
 
 
 class OutsideScope(Exception):
@@ -66,7 +67,8 @@ class Scope:
     def require(self, region: str) -> None:
         """Raise OutsideScope unless a category of this region is visible."""
         if not self.allows(region):
-            raise OutsideScope(f"You can only use categories in these regions: {', '.join(self.names) or 'none'}.")
+            raise OutsideScope(said("You can only use categories in these regions: %(regions)s.",
+                                    regions=", ".join(self.names) or said("none")))
 
 
 EVERYTHING = Scope(None)

@@ -10,6 +10,7 @@ from webapp.accounts.identity import TOKEN, VISITOR_COLUMNS, Visitor, note_snaps
 from webapp.extensions import db
 from webapp.models import ApiToken, User
 from webapp.models.token import TOKEN_NAME_MAX
+from webapp.workbook.wording import said
 
 # Recognisable in a leaked config file or a secret scanner's findings.
 PREFIX = "wbt_"
@@ -40,7 +41,8 @@ def create_token(user: User | Visitor, name: object) -> tuple[ApiToken, str]:
     """Create a token for the user; return it with its secret, which is never shown again."""
     name = name.strip() if isinstance(name, str) else ""
     if not name or len(name) > TOKEN_NAME_MAX:
-        raise InvalidTokenName(f"Give the token a name of 1 to {TOKEN_NAME_MAX} characters, e.g. “nightly import”.")
+        raise InvalidTokenName(said("Give the token a name of 1 to %(limit)s characters, e.g. “nightly import”.",
+                                    limit=str(TOKEN_NAME_MAX)))
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user.id, name=name, token_hash=_digest(secret))
     db.session.add(token)

@@ -11,14 +11,16 @@ from webapp.accounts import events, passwords
 from webapp.extensions import db
 from webapp.models import Role, User
 from webapp.models.user import REGION_MAX, USERNAME_MAX
+from webapp.workbook.wording import said, wording
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
 _USERNAME = re.compile(USERNAME_PATTERN)
-USERNAME_RULE = f"A username has 1 to {USERNAME_MAX} letters, digits or . _ @ - and starts with a letter or digit."
+USERNAME_RULE = said("A username has 1 to %(limit)s letters, digits or . _ @ - and starts with a letter or digit.",
+                     limit=str(USERNAME_MAX))
 
 
 class AccountError(Exception):
-    """A change to an account that cannot be made; the message says why in plain words."""
+    """A change to an account that cannot be made; its Said (args[0]) says why in plain words (str(): English)."""
 
 
 class InvalidAccount(AccountError):
@@ -56,7 +58,7 @@ def clean_role(role: object) -> Role:
     try:
         return Role(role.strip().lower() if isinstance(role, str) else role)
     except ValueError:
-        raise InvalidAccount(f"The role must be one of: {', '.join(r.value for r in Role)}.") from None
+        raise InvalidAccount(said("The role must be one of: %(roles)s.", roles=", ".join(r.value for r in Role))) from None
 
 
 def clean_regions(regions: object) -> list[str]:
@@ -66,13 +68,13 @@ def clean_regions(regions: object) -> list[str]:
     if regions is None:
         return []
     if not isinstance(regions, list | tuple) or not all(isinstance(r, str) for r in regions):
-        raise InvalidAccount("Regions must be a list of region names; an empty list means every region.")
+        raise InvalidAccount(said("Regions must be a list of region names; an empty list means every region."))
     cleaned: dict[str, str] = {}
     for region in (names.spelling(r) for r in regions):
         if len(region) > REGION_MAX:
-            raise InvalidAccount(f"A region name has at most {REGION_MAX} characters.")
+            raise InvalidAccount(said("A region name has at most %(limit)s characters.", limit=str(REGION_MAX)))
         if region and (reason := names.unusable(region)):
-            raise InvalidAccount(f"A region name {reason}")
+            raise InvalidAccount(said("A region name %(reason)s", reason=reason))
         if region:
             cleaned.setdefault(names.key(region), region)
     return sorted(cleaned.values(), key=names.key)
@@ -82,7 +84,7 @@ def _password_hash(password: object) -> str:
     try:
         return passwords.hash_password(password)
     except passwords.WeakPassword as exc:
-        raise InvalidAccount(str(exc)) from None
+        raise InvalidAccount(wording(exc)) from None
 
 
 def find_user(username: str) -> User | None:
@@ -108,14 +110,14 @@ def create_user(username: object, password: object, role: object, regions: objec
     user = User(username=clean_username(username), role=clean_role(role).value, regions=clean_regions(regions),
                 must_change_password=must_change_password)
     if find_user(user.username) is not None:
-        raise UsernameTaken(f"The username “{user.username}” is taken.")
+        raise UsernameTaken(said("The username “%(name)s” is taken.", name=user.username))
     user.password_hash = _password_hash(password)
     db.session.add(user)
     try:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise UsernameTaken(f"The username “{user.username}” is taken.") from exc
+        raise UsernameTaken(said("The username “%(name)s” is taken.", name=user.username)) from exc
     events.user_created(user.username, by, user.role, user.regions)
     return user
 
@@ -151,7 +153,7 @@ def _validated(changes: Changes) -> dict[str, object]:
         wanted["regions"] = clean_regions(changes.regions)
     if changes.active is not None:
         if not isinstance(changes.active, bool):
-            raise InvalidAccount("“active” must be true or false.")
+            raise InvalidAccount(said("“active” must be true or false."))
         wanted["active"] = changes.active
     if changes.password is not None:
         wanted["password_hash"], wanted["must_change_password"] = _password_hash(changes.password), False
@@ -188,16 +190,16 @@ def _keep_an_admin() -> None:
     left = db.session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN.value, User.active))
     if not left:
         db.session.rollback()
-        raise LastAdmin("This is the last active admin: make another user an admin first.")
+        raise LastAdmin(said("This is the last active admin: make another user an admin first."))
 
 
 def change_own_password(user_id: int, current: object, new: object) -> User:
     """Change one's own password after checking the current one; other sessions of the account end."""
     user = db.session.get(User, user_id)
     if user is None or not passwords.matches(user.password_hash, current):
-        raise InvalidAccount("The current password is not right.")
+        raise InvalidAccount(said("The current password is not right."))
     if current == new:
-        raise InvalidAccount("Choose a new password, different from the current one.")
+        raise InvalidAccount(said("Choose a new password, different from the current one."))
     user.password_hash = _password_hash(new)
     user.must_change_password = False
     user.session_version += 1

@@ -79,7 +79,7 @@ class MeSchema(Schema):
 class UserInSchema(Schema):
     """A new account."""
 
-    username = _required(users.USERNAME_RULE, example="maria", pattern=users.USERNAME_PATTERN, maxLength=USERNAME_MAX)
+    username = _required(str(users.USERNAME_RULE), example="maria", pattern=users.USERNAME_PATTERN, maxLength=USERNAME_MAX)
     password = _required(f"A password needs at least {passwords.MIN_LENGTH} characters.", **_PASSWORD)
     role = _required("The role must be one of: viewer, editor, admin.", **_ROLES)
     regions = _regions(load_default=list)

@@ -17,7 +17,9 @@ _FILE = {"schema": {"type": "string", "format": "binary"}}
 _DOWNLOAD = {"responses": {"200": {
     "description": "An attachment named for what it holds and the day (`totals-2026-12-03.xlsx`). Numbers are "
                    "exact: an .xlsx number cell only where a spreadsheet number holds the value exactly, else "
-                   "its exact text; no text is ever a formula; the CSV is UTF-8 with a BOM, RFC 4180.",
+                   "its exact text; no text is ever a formula; the CSV is UTF-8 with a BOM, RFC 4180. Headers, sheet "
+                   "names and the total row's label are English; `?language=de` or `es` writes them in German or "
+                   "Spanish (the values stay as they are).",
     "content": {as_xlsx.MEDIA_TYPE: _FILE, as_csv.MEDIA_TYPE: _FILE},
 }}}
 

@@ -51,7 +51,7 @@ def create_category(fields):
     try:
         return categories.create_category(fields.get("name"), fields.get("region"), fields.get("type"))
     except categories.InvalidCategory as exc:
-        abort(400, message=" ".join(exc.errors.values()))
+        abort(400, message=" ".join(str(message) for message in exc.errors.values()))
     except scope.OutsideScope as exc:
         abort(403, message=str(exc))
     except categories.CategoryExists as exc:
@@ -119,7 +119,7 @@ def upload_files(_files, name):
     except quota.TooManyUploads as exc:
         abort(429, message=str(exc), headers={"Retry-After": str(exc.retry_after)})
     except storage.StorageUnavailable:
-        abort(503, message=uploads.STORAGE_DOWN)
+        abort(503, message=str(uploads.STORAGE_DOWN))
     return accepted
 
 

@@ -39,7 +39,7 @@ def write(export: Export) -> BinaryIO:
             workbook = xlsxwriter.Workbook(out, {**_OPTIONS, "tmpdir": scratch})
             styles = _styles(workbook)
             for sheet in export.sheets:
-                _write_sheet(workbook.add_worksheet(sheet.title[:TITLE_CHARS]), sheet, styles)
+                _write_sheet(workbook.add_worksheet(str(sheet.title)[:TITLE_CHARS]), sheet, styles)
             workbook.close()
     except BaseException:
         out.close()

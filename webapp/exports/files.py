@@ -2,14 +2,17 @@
 
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
+
 from webapp.exports.naming import stem
-from webapp.exports.tables import NUMBER, TIME, Column, Export, Sheet
+from webapp.exports.tables import NUMBER, TIME, TOTAL_LABEL, Column, Export, Sheet
+from webapp.language import spoken
 from webapp.models import Category, DocumentStatus
 from webapp.services.answers import documents
 
 COLUMNS = [
-    Column("File", width=36), Column("Status", width=12), Column("Uploaded at", TIME, 20), Column("Uploaded by"),
-    Column("Total", NUMBER, 30), Column("Error", width=48),
+    Column(_l("File"), width=36), Column(_l("Status"), width=12), Column(_l("Uploaded at"), TIME, 20),
+    Column(_l("Uploaded by")), Column(TOTAL_LABEL, NUMBER, 30), Column(_l("Error"), width=48),
 ]
 
 
@@ -22,8 +25,8 @@ def category_files(category: Category) -> Export:
             # As on the page: a file has a total only once it is done.
             shown = total if status == DocumentStatus.DONE and total is not None else None
             counted["total"] += shown or 0
-            yield (filename, status, uploaded_at, uploaded_by, shown, error)
+            yield (filename, status, uploaded_at, uploaded_by, shown, spoken(error) if error else None)
 
     return Export(stem("files", category.name), [
-        Sheet("Files", COLUMNS, rows(), lambda: ("Total", None, None, None, counted["total"], None)),
+        Sheet(_l("Files"), COLUMNS, rows(), lambda: (TOTAL_LABEL, None, None, None, counted["total"], None)),
     ])

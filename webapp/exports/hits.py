@@ -1,5 +1,6 @@
 """A search as a download: every hit up to the search's cap, one row per cell holding the words."""
 
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from webapp.exports.naming import stem
@@ -7,15 +8,15 @@ from webapp.exports.tables import Column, Export, Sheet
 from webapp.services.answers import finder
 
 COLUMNS = [
-    Column("File", width=36), Column("Category", width=24), Column("Region"), Column("Type"),
-    Column("Cell", width=16), Column("Text", width=60),
+    Column(_l("File"), width=36), Column(_l("Category"), width=24), Column(_l("Region")), Column(_l("Type")),
+    Column(_l("Cell"), width=16), Column(_l("Text"), width=60),
 ]
 
 
 def search_hits(raw: str | None, filters: finder.Filters) -> Export:
     """Return the search's hits as rows; raise finder.BlankQuery now, search.SearchUnavailable when read."""
     results = finder.each_result(raw, filters)
-    return Export(stem("search", (raw or "").strip()), [Sheet("Search", COLUMNS, _rows(results))])
+    return Export(stem("search", (raw or "").strip()), [Sheet(_l("Search"), COLUMNS, _rows(results))])
 
 
 def _rows(results):

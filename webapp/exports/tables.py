@@ -5,13 +5,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from webapp import names
 from webapp.workbook.numbers import display_number
 
 # A spreadsheet number is a binary double: at most 15 significant digits survive a round trip.
 NUMBER_DIGITS = 15
-# What a number column's header says, since a value a double cannot hold is written as its exact text.
-EXACT_NOTE = " (exact; text where a number cell would round it)"
+# Headers, titles and total rows speak the export's language (the API's is English unless asked: `language`);
+# values stay machine-readable. A number column's header says that a value a double cannot hold is exact text.
+TOTAL_LABEL = _l("Total")
 # OWASP CSV injection: a field starting with one of these is read as a formula by spreadsheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -22,21 +26,23 @@ TEXT, NUMBER, COUNT, TIME = "text", "number", "count", "time"
 class Column:
     """One column: its header and what its values are (text, exact number, count or time)."""
 
-    label: str
+    label: str  # a lazy string, written in the export's language
     kind: str = TEXT
     width: int = 18
 
     @property
     def header(self) -> str:
         """Return the header cell, which warns that an exact number column may hold text."""
-        return self.label + EXACT_NOTE if self.kind == NUMBER else self.label
+        if self.kind == NUMBER:
+            return _("%(label)s (exact; text where a number cell would round it)", label=self.label)
+        return str(self.label)
 
 
 @dataclass
 class Sheet:
     """A titled table whose rows are produced while it is written, then an optional total row."""
 
-    title: str
+    title: str  # a lazy string, like the columns' labels
     columns: list[Column]
     rows: Iterable[Sequence]
     # Called once every row is written: the app's own total row (never a formula), or None.

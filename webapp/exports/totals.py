@@ -3,20 +3,21 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
+from flask_babel import lazy_gettext as _l
+
 from webapp.exports.naming import stem
-from webapp.exports.tables import COUNT, NUMBER, Column, Export, Sheet
+from webapp.exports.tables import COUNT, NUMBER, TOTAL_LABEL, Column, Export, Sheet
 from webapp.services.answers import categories
 
-TOTAL_LABEL = "Total"
 CATEGORY_COLUMNS = [
-    Column("Name", width=28), Column("Region"), Column("Type"),
-    Column("Files counted", COUNT, 14), Column("Files pending", COUNT, 14), Column("Total", NUMBER, 30),
+    Column(_l("Name"), width=28), Column(_l("Region")), Column(_l("Type")),
+    Column(_l("Files counted"), COUNT, 14), Column(_l("Files pending"), COUNT, 14), Column(TOTAL_LABEL, NUMBER, 30),
 ]
 
 
-def _group_columns(label: str) -> list[Column]:
-    return [Column(label, width=24), Column("Categories", COUNT, 12), Column("Files counted", COUNT, 14),
-            Column("Files pending", COUNT, 14), Column("Total", NUMBER, 30)]
+def _group_columns(label) -> list[Column]:
+    return [Column(label, width=24), Column(_l("Categories"), COUNT, 12), Column(_l("Files counted"), COUNT, 14),
+            Column(_l("Files pending"), COUNT, 14), Column(TOTAL_LABEL, NUMBER, 30)]
 
 
 @dataclass
@@ -74,10 +75,10 @@ def totals(type: str = "", region: str = "") -> Export:
     """Return the dashboard's export, honouring its type and region filters on every sheet."""
     tally = _Tally()
     return Export(stem("totals", type, region), [
-        Sheet("Categories", CATEGORY_COLUMNS, tally.rows(categories.each_category(type, region)), tally.category_footer),
-        Sheet("Totals by type", _group_columns("Type"), tally.groups(tally.by_type),
+        Sheet(_l("Categories"), CATEGORY_COLUMNS, tally.rows(categories.each_category(type, region)), tally.category_footer),
+        Sheet(_l("Totals by type"), _group_columns(_l("Type")), tally.groups(tally.by_type),
               lambda: tally.everything.row(TOTAL_LABEL)),
-        Sheet("Totals by region", _group_columns("Region"), tally.groups(tally.by_region),
+        Sheet(_l("Totals by region"), _group_columns(_l("Region")), tally.groups(tally.by_region),
               lambda: tally.everything.row(TOTAL_LABEL)),
     ])
 

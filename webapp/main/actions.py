@@ -7,16 +7,18 @@ from webapp import number_format
 from webapp.accounts import access
 from webapp.accounts.identity import visitor
 from webapp.accounts.redirects import back_to_referrer
+from webapp.language import spoken
 from webapp.main import bp
 from webapp.main.forms import ActionForm
 from webapp.main.lookups import category_or_404, document_or_404
 from webapp.services.answers import documents
 from webapp.services.pipeline import removal, resubmit
+from webapp.workbook.wording import wording
 
 
 def _require_token() -> None:
     if not ActionForm().validate_on_submit():
-        abort(400, description="This form has expired; please reload the page and try again.")
+        abort(400, description=_("This form has expired; please reload the page and try again."))
 
 
 def _back_to(document_id: int):
@@ -31,7 +33,7 @@ def retry_document(document_id):
     try:
         document, queued = resubmit.retry_document(document_or_404(document_id).id)
     except resubmit.NotRetryable as exc:
-        flash(str(exc), "error")
+        flash(spoken(wording(exc)), "error")
         return _back_to(document_id)
     if queued:
         flash(_("“%(name)s” is queued again.", name=document.filename), "success")
@@ -49,7 +51,7 @@ def reprocess_document(document_id):
     try:
         document = resubmit.reprocess_document(document_or_404(document_id).id, by=visitor().id)
     except resubmit.NotReprocessable as exc:
-        flash(str(exc), "error")
+        flash(spoken(wording(exc)), "error")
         return _back_to(document_id)
     flash(_("“%(name)s” will be read again; its total is replaced in one step when that is done.",
             name=document.filename), "success")
@@ -74,7 +76,7 @@ def delete_document(document_id):
             raise removal.NotFound(f"There is no file #{document_id}; it may have been deleted already.")
         deleted = removal.delete_document(document_id, by=visitor().id)
     except removal.NotFound as exc:
-        flash(str(exc), "error")
+        flash(spoken(wording(exc)), "error")
         return redirect(url_for("main.dashboard"))
     if deleted.subtracted is None:
         flash(_("Deleted “%(name)s”. It had not been counted, so the total is unchanged.", name=deleted.filename), "success")
@@ -114,9 +116,9 @@ def delete_category(name):
     try:
         deleted = removal.delete_category(category, request.form.get("confirm_name", ""))
     except (removal.NotConfirmed, removal.CategoryChanged) as exc:
-        return _render_delete_category(category, str(exc), 400 if isinstance(exc, removal.NotConfirmed) else 409)
+        return _render_delete_category(category, spoken(wording(exc)), 400 if isinstance(exc, removal.NotConfirmed) else 409)
     except removal.NotFound as exc:
-        flash(str(exc), "error")
+        flash(spoken(wording(exc)), "error")
         return redirect(url_for("main.dashboard"))
     flash(_("Deleted the category “%(name)s” and its %(count)s file(s).", name=deleted.name, count=deleted.documents), "success")
     return redirect(url_for("main.dashboard"))

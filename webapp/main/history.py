@@ -109,12 +109,6 @@ KIND_WORDS = {"opening": _l("opening balance"), "counted": _l("counted"), "remov
 bp.add_app_template_global(KIND_WORDS, "LEDGER_KIND_WORDS")
 
 
-@bp.app_template_filter("utc")
-def utc(at: datetime, seconds: bool = True) -> str:
-    """Show an instant in UTC, as the "Total on a date" pickers read it."""
-    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC" if seconds else "%Y-%m-%d %H:%M UTC")
-
-
 @bp.app_template_filter("picker_value")
 def picker_value(at: datetime | None) -> str:
     """Write an instant as a datetime-local field's value (UTC)."""

@@ -1,6 +1,7 @@
 """Find the category or document a page is about, or answer 404 with a plain message."""
 
 from flask import abort
+from flask_babel import gettext as _
 
 from webapp.services.answers import categories, documents
 
@@ -9,7 +10,7 @@ def category_or_404(name: str):
     """Return the category with this name (any letter case), or stop with 404."""
     category = categories.find_category(name)
     if category is None:
-        abort(404, description=f"There is no category named “{name}”.")
+        abort(404, description=_("There is no category named “%(name)s”.", name=name))
     return category
 
 
@@ -17,5 +18,5 @@ def document_or_404(document_id: int):
     """Return the document with this id, or stop with 404."""
     document = documents.get_document(document_id)
     if document is None:
-        abort(404, description=f"There is no file #{document_id}; it may have been deleted.")
+        abort(404, description=_("There is no file #%(id)s; it may have been deleted.", id=document_id))
     return document

@@ -3,12 +3,14 @@
 from dataclasses import dataclass
 
 from flask import Response, send_file
+from flask_babel import lazy_gettext as _l
 
 from webapp.services.pipeline import storage
 
-UNAVAILABLE = "The file store is not answering right now, so the file cannot be downloaded; please try again in a minute."
-MISSING = ("The original file is missing from storage. Its total still counts; to have the file again, "
-           "restore it from a backup, or delete this entry and upload the file again.")
+UNAVAILABLE = _l("The file store is not answering right now, so the file cannot be downloaded; please try again in "
+               "a minute.")
+MISSING = _l("The original file is missing from storage. Its total still counts; to have the file again, "
+             "restore it from a backup, or delete this entry and upload the file again.")
 
 
 @dataclass

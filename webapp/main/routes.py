@@ -15,6 +15,7 @@ from markupsafe import Markup
 from webapp import names
 from webapp.accounts import access, scope
 from webapp.accounts.identity import visitor
+from webapp.language import spoken
 from webapp.main import bp, explaining, listing, originals
 from webapp.main.forms import CategoryForm, UploadForm
 from webapp.main.lookups import category_or_404, document_or_404
@@ -24,6 +25,7 @@ from webapp.services.answers import categories, documents, file_list, health, sn
 from webapp.services.answers import dashboard as figures
 from webapp.services.pipeline import quota, storage, uploads
 from webapp.workbook.intake import RefusedUpload
+from webapp.workbook.wording import wording
 
 
 @bp.app_template_global()
@@ -129,13 +131,13 @@ def create_category():
         category = categories.create_category(form.name.data, form.region.data, form.type.data)
     except categories.InvalidCategory as exc:
         for field, message in exc.errors.items():
-            form[field].errors.append(message)
+            form[field].errors.append(spoken(message))
         return _render_dashboard(form, 400)
     except scope.OutsideScope as exc:
-        form.region.errors.append(str(exc))
+        form.region.errors.append(spoken(wording(exc)))
         return _render_dashboard(form, 403)
     except categories.CategoryExists as exc:
-        form.name.errors.append(str(exc))
+        form.name.errors.append(spoken(wording(exc)))
         return _render_dashboard(form, 409)
     flash(_("Category “%(name)s” created.", name=category.name), "success")
     return redirect(url_for("main.category", name=category.name))
@@ -208,31 +210,62 @@ def _with_token(rows: FileRows) -> Markup:
 @bp.route("/categories/<name>/upload", methods=["POST"])
 @access.editor
 def upload(name):
-    """Store and queue the chosen workbooks; processing happens in the background."""
+    """Store and queue the chosen workbooks; processing happens in the background.
+
+    The page's upload script asks for JSON (one file per request) and gets the API's answer, but in the page's
+    language: the API itself stays English for its clients.
+    """
     category = category_or_404(name)
     form = UploadForm()
     if not form.validate_on_submit():
-        return _render_category(category, form, 400)
+        return _refused(category, form, 400)
     incoming = [uploads.IncomingFile.from_part(f) for f in form.file.data or [] if f and f.filename]
     try:
         accepted = uploads.accept_uploads(category, incoming, uploaded_by=visitor().id)
     except RefusedUpload as exc:
-        form.file.errors.append(str(exc))
-        return _render_category(category, form, 400)
+        form.file.errors.append(spoken(wording(exc)))
+        return _refused(category, form, 400)
     except uploads.DuplicateUpload as exc:
-        form.file.errors.append(str(exc))
-        return _render_category(category, form, 409)
+        form.file.errors.append(spoken(wording(exc)))
+        return _refused(category, form, 409)
     except quota.OverQuota as exc:
-        form.file.errors.append(str(exc))
-        return _render_category(category, form, 413)
+        form.file.errors.append(spoken(wording(exc)))
+        return _refused(category, form, 413)
     except quota.TooManyUploads as exc:
-        form.file.errors.append(str(exc))
-        return (*_render_category(category, form, 429), {"Retry-After": str(exc.retry_after)})
+        form.file.errors.append(spoken(wording(exc)))
+        return _refused(category, form, 429, {"Retry-After": str(exc.retry_after)})
     except storage.StorageUnavailable:
-        form.file.errors.append(uploads.STORAGE_DOWN)
-        return _render_category(category, form, 503)
+        form.file.errors.append(spoken(uploads.STORAGE_DOWN))
+        return _refused(category, form, 503)
+    if _script_asks():
+        return jsonify(_accepted_answer(accepted)), 202
     flash(_uploaded_message(accepted), "success" if accepted.queue_available else "warning")
     return redirect(url_for("main.category", name=category.name))
+
+
+def _script_asks() -> bool:
+    """Tell whether the page's upload script sent this request (it asks for JSON), not the form itself."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _refused(category, form: UploadForm, status: int, headers: dict | None = None):
+    """Answer a refused upload: the page with the form's errors, or for the script the first error as JSON."""
+    if _script_asks():
+        errors = [error for field in form for error in field.errors]
+        return jsonify(error=str(errors[0]) if errors else _("The upload failed.")), status, headers or {}
+    return (*_render_category(category, form, status), headers or {})
+
+
+def _accepted_answer(accepted: uploads.Accepted) -> dict:
+    """Return what the API answers an accepted upload (its fields), with the message in the page's language."""
+    documents = [{"id": d.id, "filename": d.filename, "status": d.status,
+                  "url": url_for("main.document", document_id=d.id)} for d in accepted.documents]
+    message = _("Processing has started; this page updates by itself.") if accepted.queue_available else ngettext(
+        "It is safely stored and queued; processing starts when the queue is back (it is unavailable right now). "
+        "This page updates by itself.",
+        "They are safely stored and queued; processing starts when the queue is back (it is unavailable right now). "
+        "This page updates by itself.", len(documents))
+    return {"documents": documents, "queue": "ok" if accepted.queue_available else "unavailable", "message": message}
 
 
 # Flash messages travel in the session cookie, which browsers cap at 4 KB: a message names a few files
@@ -273,9 +306,9 @@ def download(document_id):
     try:
         return originals.download(doc.sha256, documents.download_name(names.shown(doc.filename)))
     except storage.ObjectMissing:
-        abort(404, description=originals.MISSING)
+        abort(404, description=str(originals.MISSING))
     except storage.StorageUnavailable:
-        abort(503, description="The file store is not answering right now; please try the download again in a minute.")
+        abort(503, description=_("The file store is not answering right now; please try the download again in a minute."))
 
 
 @bp.route("/healthz")

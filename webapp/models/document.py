@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.extensions import db
 from webapp.models.category import Category
 from webapp.models.user import User
+from webapp.workbook.wording import Said
 
 
 class DocumentStatus(enum.StrEnum):
@@ -50,7 +51,9 @@ class Document(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     status: Mapped[str] = mapped_column(String(16), server_default=DocumentStatus.QUEUED.value)
-    error: Mapped[str | None] = mapped_column(Text)
+    error: Mapped[str | None] = mapped_column(Text)  # the reason in English (the API and exports send it)
+    # The same reason as a sentence key and parameters (migration 0015), for pages in other languages.
+    error_wording: Mapped[dict | None] = mapped_column(JSONB)
     # A FailureKind while failed (migration 0012); NULL otherwise, and for failures recorded before kinds were.
     failure_kind: Mapped[str | None] = mapped_column(String(16))
     total: Mapped[Decimal | None] = mapped_column(Numeric)
@@ -71,6 +74,11 @@ class Document(db.Model):
 
     category: Mapped[Category] = relationship(lazy="joined")
     uploaded_by: Mapped[User | None] = relationship()
+
+    @property
+    def reason(self) -> Said | str | None:
+        """Return why it failed, as a sentence pages translate, or the stored English of a reason kept before."""
+        return Said.from_json(self.error_wording) if self.error_wording else self.error
 
     @property
     def searchable(self) -> bool:

@@ -1,8 +1,12 @@
 """The Audit page (admins): who did what and when, filtered by user, kind, object and dates."""
 
+import re
+
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from webapp import language
 from webapp.accounts import access
 from webapp.people import bp
 from webapp.services.answers import audit, history
@@ -24,8 +28,42 @@ DETAIL_WORDS = {
     "token": _l("token"), "name": _l("name"), "region": _l("region"), "type": _l("type"), "files": _l("files"),
     "subtracted": _l("subtracted"), "categories": _l("categories"),
 }
+# The words a detail's value may be (how someone signed in, which fields of an account changed).
+VALUE_WORDS = {"form": _l("the sign-in form"), "api": _l("the API"), "role": _l("role"), "regions": _l("regions"),
+               "password": _l("password"), "active": _l("active")}
 bp.add_app_template_global(KIND_WORDS, "AUDIT_KIND_WORDS")
 bp.add_app_template_global(DETAIL_WORDS, "AUDIT_DETAIL_WORDS")
+_FILE, _TOKEN = re.compile(r"file #(\d+) (.*)", re.DOTALL), re.compile(r"token #(\d+)")
+
+
+@bp.app_template_global()
+def audit_object(stored: str | None) -> str:
+    """Say an event's object in the page's language, read from the forms webapp/accounts/events.py stores;
+    the names in it (a user's, a category's, a file's) stay as they are, and an unknown form as it was stored."""
+    stored = stored or ""
+    kind, _space, name = stored.partition(" ")
+    if file := _FILE.fullmatch(stored):
+        return _("file #%(id)s %(name)s", id=file[1], name=file[2])
+    if token := _TOKEN.fullmatch(stored):
+        return _("token #%(id)s", id=token[1])
+    if stored in ("every category", "totals"):
+        return _("every category") if stored == "every category" else _("totals")
+    if name and kind in ("user", "category", "backup"):
+        return {"user": _("user %(name)s", name=name), "category": _("category %(name)s", name=name),
+                "backup": _("backup %(name)s", name=name)}[kind]
+    return stored
+
+
+@bp.app_template_global()
+def audit_value(key: str, value: object) -> str:
+    """Write a detail's value in the page's language: lists joined, roles and known words translated, the rest kept."""
+    if isinstance(value, list | tuple):
+        return ", ".join(audit_value(key, item) for item in value)
+    if key == "role":
+        return language.role_name(value)
+    if key in ("via", "changes") and value in VALUE_WORDS:
+        return str(VALUE_WORDS[value])
+    return "" if value is None else str(value)
 
 
 @bp.route("/audit")

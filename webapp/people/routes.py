@@ -10,6 +10,7 @@ from webapp.accounts.identity import visitor
 from webapp.accounts.redirects import safe_path
 from webapp.people import bp
 from webapp.people.forms import ActionForm, LanguageForm, PasswordForm, SignInForm, TokenForm
+from webapp.workbook.wording import wording
 
 ROLE_MEANS = {
     "viewer": _l("You can see totals, files and search results."),
@@ -103,7 +104,7 @@ def change_password():
     try:
         user = users.change_own_password(who.id, form.current.data, form.new.data)
     except users.InvalidAccount as exc:
-        (form.current if "current" in str(exc) else form.new).errors.append(str(exc))
+        (form.current if "current" in str(exc) else form.new).errors.append(language.spoken(wording(exc)))
         return again()
     if who.must_change_password:
         first_admin.forget_initial_password()
@@ -122,7 +123,7 @@ def create_token():
     try:
         _token, secret = tokens.create_token(visitor(), form.name.data)
     except tokens.InvalidTokenName as exc:
-        form.name.errors.append(str(exc))
+        form.name.errors.append(language.spoken(wording(exc)))
         return _render_profile(form, status=400)
     return _render_profile(new_secret=secret)
 

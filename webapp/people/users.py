@@ -9,6 +9,7 @@ from webapp.accounts.identity import visitor
 from webapp.people import bp
 from webapp.people.forms import ActionForm, EditUserForm, NewUserForm
 from webapp.services.answers import categories
+from webapp.workbook.wording import wording
 
 
 def _account_or_404(username: str):
@@ -41,10 +42,10 @@ def create_user():
         account = users.create_user(form.username.data, form.password.data, form.role.data, form.regions.data,
                                     by=visitor().username)
     except users.UsernameTaken as exc:
-        form.username.errors.append(str(exc))
+        form.username.errors.append(language.spoken(wording(exc)))
         return _render_users(form, 409)
     except users.InvalidAccount as exc:
-        _field_for(form, str(exc)).errors.append(str(exc))
+        _field_for(form, str(exc)).errors.append(language.spoken(wording(exc)))
         return _render_users(form, 400)
     flash(_("Created “%(name)s” (%(role)s, %(regions)s).", name=account.username, role=language.role_name(account.role),
             regions=", ".join(account.regions) or _("all regions")), "success")
@@ -85,9 +86,9 @@ def update_user(username):
     try:
         users.update_user(account, changes, by=visitor().username)
     except users.LastAdmin as exc:
-        return _render_user(_account_or_404(username), form, str(exc), 409)
+        return _render_user(_account_or_404(username), form, language.spoken(wording(exc)), 409)
     except users.InvalidAccount as exc:
-        _field_for(form, str(exc)).errors.append(str(exc))
+        _field_for(form, str(exc)).errors.append(language.spoken(wording(exc)))
         return _render_user(_account_or_404(username), form, status=400)
     flash(_("Saved “%(name)s”.", name=account.username), "success")
     return redirect(url_for("people.list_users"))
@@ -107,6 +108,6 @@ def delete_user(username):
     try:
         users.delete_user(account, by=visitor().username)
     except users.LastAdmin as exc:
-        return _render_user(_account_or_404(username), form, str(exc), 409)
+        return _render_user(_account_or_404(username), form, language.spoken(wording(exc)), 409)
     flash(_("Deleted “%(name)s”. The files they uploaded stay.", name=username), "success")
     return redirect(url_for("people.list_users"))

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+from webapp.workbook.wording import said
+
 MAX_ZIP_ENTRIES = 10_000
 MAX_COMPRESSION_RATIO = 200
 # An XML declaration, comments and whitespace come first; a part whose root element does not start
@@ -75,9 +77,9 @@ def check_archive(path: Path, kind: str, max_unzipped_bytes: int, list_sheets: b
             facts = _worksheets(archive)
             sizes = {entry.filename: entry.file_size for entry in entries}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error, NotImplementedError) as exc:
-        raise UnsafeArchive("is damaged (part of its zip structure cannot be read)") from exc
+        raise UnsafeArchive(said("is damaged (part of its zip structure cannot be read)")) from exc
     except ElementTree.ParseError as exc:
-        raise UnsafeArchive("is damaged (its list of sheets cannot be read)") from exc
+        raise UnsafeArchive(said("is damaged (its list of sheets cannot be read)")) from exc
     for sheet in facts.sheets:
         sheet.xml_bytes = sizes.get(sheet.path, 0)
     return facts
@@ -89,19 +91,18 @@ def _is_xml(name: str) -> bool:
 
 def _check_sizes(entries: list[zipfile.ZipInfo], limit: int) -> None:
     if len(entries) > MAX_ZIP_ENTRIES:
-        raise UnsafeArchive(f"has {len(entries):,} parts inside; a workbook may have at most {MAX_ZIP_ENTRIES:,}")
+        raise UnsafeArchive(said("has %(count)s parts inside; a workbook may have at most %(limit)s",
+                                 count=len(entries), limit=MAX_ZIP_ENTRIES))
     unzipped = sum(entry.file_size for entry in entries)
     if unzipped > limit:
-        raise UnsafeArchive(
-            f"would unpack to {unzipped / 2**20:,.0f} MB, over the {limit / 2**20:,.0f} MB limit for one workbook"
-        )
+        raise UnsafeArchive(said("would unpack to %(size)s MB, over the %(limit)s MB limit for one workbook",
+                                 size=round(unzipped / 2**20), limit=round(limit / 2**20)))
     for entry in entries:
         if entry.file_size > 1_000_000 and entry.file_size > MAX_COMPRESSION_RATIO * max(entry.compress_size, 1):
-            raise UnsafeArchive(
-                "is compressed far more than any real workbook "
-                f"({entry.file_size // max(entry.compress_size, 1):,} to 1; the limit is {MAX_COMPRESSION_RATIO} to 1), "
-                "which is how zip bombs look"
-            )
+            raise UnsafeArchive(said(
+                "is compressed far more than any real workbook (%(ratio)s to 1; the limit is %(limit)s to 1), "
+                "which is how zip bombs look",
+                ratio=entry.file_size // max(entry.compress_size, 1), limit=MAX_COMPRESSION_RATIO))
 
 
 def _check_prolog(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
@@ -110,12 +111,11 @@ def _check_prolog(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> None:
         head = stream.read(PROLOG_BYTES)
     text = _as_text(head)
     if _ENTITY_TRICK.search(text):
-        raise UnsafeArchive(
+        raise UnsafeArchive(said(
             "declares XML entities (a DOCTYPE), which spreadsheet programs never write and attacks use, "
-            "so it was refused"
-        )
+            "so it was refused"))
     if len(head) == PROLOG_BYTES and not _ROOT.search(text):
-        raise UnsafeArchive("is damaged (one of its XML parts has no content where it should start)")
+        raise UnsafeArchive(said("is damaged (one of its XML parts has no content where it should start)"))
 
 
 def _as_text(head: bytes) -> str:

@@ -16,6 +16,7 @@ from clevercsv import Detector
 
 from webapp.workbook.sheets import SheetText, read_sheet
 from webapp.workbook.sniff import Sniffed
+from webapp.workbook.wording import said
 from webapp.workbook.written import WrittenDate, WrittenNumber, read_written
 
 # A CSV field may be as long as the whole file (the upload limit bounds it), not csv's 128 KB default.
@@ -44,14 +45,16 @@ def read_csv(path: Path, sniffed: Sniffed, max_cells: int) -> SheetText:
             for row in csv.reader(handle, delimiter=delimiter):
                 cells += len(row)
                 if cells > max_cells:
-                    raise UnreadableCsv(f"This file has more than {max_cells:,} cells, the limit for one file.")
+                    raise UnreadableCsv(said("This file has more than %(limit)s cells, the limit for one file.",
+                                               limit=max_cells))
                 rows.append(list(map(read_field, row)))
     except UnicodeDecodeError as exc:
-        raise UnreadableCsv(
-            f"This CSV file is not valid {sniffed.encoding.upper()} text all the way through; save it again as UTF-8."
-        ) from exc
+        raise UnreadableCsv(said(
+            "This CSV file is not valid %(encoding)s text all the way through; save it again as UTF-8.",
+            encoding=sniffed.encoding.upper())) from exc
     except csv.Error as exc:
-        raise UnreadableCsv(f"This CSV file is damaged and could not be read to the end ({exc}).") from exc
+        raise UnreadableCsv(said("This CSV file is damaged and could not be read to the end (%(detail)s).",
+                                 detail=str(exc))) from exc
     return read_sheet("", rows)
 
 

@@ -23,6 +23,7 @@ from webapp.workbook.readers import Reader, SheetRows, TooManyCells, read_openpy
 from webapp.workbook.sheets import CORNER_COLUMNS, SheetFacts, SheetText, read_sheet
 from webapp.workbook.sniff import NotAWorkbook, PasswordProtected, Sniffed, sniff
 from webapp.workbook.styles import corner_formats
+from webapp.workbook.wording import Said, said, wording
 from webapp.workbook.written import WrittenNumber
 
 __all__ = ["Extraction", "ExtractionError", "Limits", "SheetFacts", "extract"]
@@ -106,9 +107,9 @@ def extract(path: str | PathLike, limits: Limits | None = None) -> Extraction:
     except PasswordProtected as exc:
         raise ExtractionError(PASSWORD_PROTECTED) from exc
     except (NotAWorkbook, UnsafeArchive) as exc:
-        raise ExtractionError(f"This file {exc}.") from exc
+        raise ExtractionError(said("This file %(reason)s.", reason=wording(exc))) from exc
     except UnreadableCsv as exc:
-        raise ExtractionError(str(exc)) from exc
+        raise ExtractionError(wording(exc)) from exc
     _check_cells_present(path, facts, limits)
     enabled = gc.isenabled()
     gc.disable()  # millions of short-lived cell values and no reference cycles: collections only cost time
@@ -146,7 +147,7 @@ def _read_workbook(path: Path, sniffed: Sniffed, facts: ArchiveFacts, limits: Li
             read, reader = calamine.read_sheets(pool, path, sniffed.kind, limits), FIRST_READER
         except calamine.Refused as refused:
             second = SECOND_READERS[sniffed.kind]
-            read, reader = [_as_text(sheet) for sheet in _second_read(second, path, limits, str(refused))], second.name
+            read, reader = [_as_text(sheet) for sheet in _second_read(second, path, limits, wording(refused))], second.name
         scans = dict(zip([s.name for s in facts.sheets], formulas.result(), strict=True)) if formulas else {}
         counts = {name: scan.without_value for name, scan in scans.items()}
     finally:
@@ -183,12 +184,12 @@ def _show_computed(sheet: SheetText, computed: dict[str, str]) -> None:
                 sheet.corner[row][column] = value
 
 
-def _second_read(second: Reader, path: Path, limits: Limits, refusal: str) -> list[SheetRows]:
+def _second_read(second: Reader, path: Path, limits: Limits, refusal: Said | str) -> list[SheetRows]:
     """Read with the second reader; only a file no reader can open is called damaged."""
     try:
         return second.read(path, limits.max_cells)
     except TooManyCells as exc:
-        raise ExtractionError(str(exc)) from exc
+        raise ExtractionError(wording(exc)) from exc
     except MemoryError:
         raise
     except Exception as exc:  # a third-party parser on a hostile file: any failure means it cannot read it
@@ -204,7 +205,7 @@ def _recalculated(path: Path, sniffed: Sniffed, facts: ArchiveFacts, counts: dic
         try:
             sheets = calamine.raw_sheets(path, sniffed.kind, limits)
         except calamine.Refused as refused:
-            sheets = _second_read(SECOND_READERS[sniffed.kind], path, limits, str(refused))
+            sheets = _second_read(SECOND_READERS[sniffed.kind], path, limits, wording(refused))
     else:
         sheets = _second_read(SECOND_READERS[sniffed.kind], path, limits, "")
     outcomes = recalculate(path, sheets, facts.full_calc_on_load)

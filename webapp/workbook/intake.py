@@ -4,12 +4,13 @@ from pathlib import Path
 
 from webapp.workbook.archive import UnsafeArchive, check_archive
 from webapp.workbook.sniff import ACCEPTED, NotAWorkbook, PasswordProtected, Sniffed, sniff
+from webapp.workbook.wording import said, wording
 
 __all__ = ["ACCEPTED", "RefusedUpload", "check_workbook"]
 
 
 class RefusedUpload(Exception):
-    """An upload that is not an acceptable workbook; the message is shown to the user."""
+    """An upload that is not an acceptable workbook; its Said (args[0]) is shown to the user."""
 
 
 def check_workbook(path: Path, filename: str, max_unzipped_bytes: int) -> Sniffed:
@@ -23,11 +24,12 @@ def check_workbook(path: Path, filename: str, max_unzipped_bytes: int) -> Sniffe
         if sniffed.is_zip:
             check_archive(path, sniffed.kind, max_unzipped_bytes, list_sheets=False)
     except PasswordProtected as exc:
-        raise RefusedUpload(
-            f"“{filename}” is password-protected. Remove the password in your spreadsheet program and upload it again."
-        ) from exc
+        raise RefusedUpload(said(
+            "“%(name)s” is password-protected. Remove the password in your spreadsheet program and upload it again.",
+            name=filename)) from exc
     except NotAWorkbook as exc:
-        raise RefusedUpload(f"“{filename}” {exc}. Please choose one of: {ACCEPTED}.") from exc
+        raise RefusedUpload(said("“%(name)s” %(reason)s. Please choose one of: %(accepted)s.", name=filename,
+                                 reason=wording(exc), accepted=ACCEPTED)) from exc
     except UnsafeArchive as exc:
-        raise RefusedUpload(f"“{filename}” {exc}.") from exc
+        raise RefusedUpload(said("“%(name)s” %(reason)s.", name=filename, reason=wording(exc))) from exc
     return sniffed

@@ -2,13 +2,16 @@
 
 from dataclasses import dataclass
 
-PASSWORD_PROTECTED = "This workbook is password-protected. Remove the password in your spreadsheet program and upload it again."
-DAMAGED = "This file could not be read as a workbook: it may be damaged."
-DAMAGED_INSIDE = "This workbook is damaged and could not be read to the end."
+from webapp.workbook.wording import Said, said
+
+PASSWORD_PROTECTED = said(
+    "This workbook is password-protected. Remove the password in your spreadsheet program and upload it again.")
+DAMAGED = said("This file could not be read as a workbook: it may be damaged.")
+DAMAGED_INSIDE = said("This workbook is damaged and could not be read to the end.")
 
 
 class ExtractionError(Exception):
-    """A workbook that cannot be read; the message is shown to the user as is."""
+    """A workbook that cannot be read; its Said (args[0]) is shown to the user, in the page's language."""
 
 
 @dataclass(frozen=True)
@@ -23,19 +26,20 @@ class Limits:
     max_sheets: int = 2_000
 
 
-def too_many_sheets(count: int, limits: Limits) -> str:
+def too_many_sheets(count: int, limits: Limits) -> Said:
     """Say that a workbook has more sheets than may be read."""
-    return f"This workbook has {count:,} sheets; at most {limits.max_sheets:,} sheets per workbook can be read."
+    return said("This workbook has %(count)s sheets; at most %(limit)s sheets per workbook can be read.",
+                count=count, limit=limits.max_sheets)
 
 
-def too_many_cells(limits: Limits, sheet: str) -> str:
+def too_many_cells(limits: Limits, sheet: str) -> Said:
     """Say that a workbook holds more cells than may be read, and where the limit was reached."""
-    return f"This workbook has more than {limits.max_cells:,} cells (reached in sheet “{sheet}”), the limit for one workbook."
+    return said("This workbook has more than %(limit)s cells (reached in sheet “%(sheet)s”), the limit for one workbook.",
+                limit=limits.max_cells, sheet=sheet)
 
 
-def too_wide_a_grid(limits: Limits, sheet: str, rows: int, columns: int) -> str:
+def too_wide_a_grid(limits: Limits, sheet: str, rows: int, columns: int) -> Said:
     """Say that a sheet's cells lie so far apart that laying them out passes the cell limit."""
-    return (
-        f"This workbook spans more than {limits.max_cells:,} cells: sheet “{sheet}” holds cells {rows:,} rows "
-        f"and {columns:,} columns apart, and the grid between them passes the limit for one workbook."
-    )
+    return said("This workbook spans more than %(limit)s cells: sheet “%(sheet)s” holds cells %(rows)s rows and "
+                "%(columns)s columns apart, and the grid between them passes the limit for one workbook.",
+                limit=limits.max_cells, sheet=sheet, rows=rows, columns=columns)

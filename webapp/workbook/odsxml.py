@@ -14,6 +14,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from webapp.workbook.readers import SheetRows, TooManyCells, trimmed
+from webapp.workbook.wording import said
 from webapp.workbook.written import iso_duration
 
 _OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
@@ -46,7 +47,8 @@ def _sheets(stream, max_cells: int):
             runs, present = _runs(element)
             cells += present * repeat
             if cells > max_cells or sum(n for _, n in runs) > max_cells:
-                raise TooManyCells(f"This workbook has more than {max_cells:,} cells (reached in sheet “{name}”).")
+                raise TooManyCells(said("This workbook has more than %(limit)s cells (reached in sheet “%(sheet)s”).",
+                                        limit=max_cells, sheet=name))
             rows.append(([value for value, n in runs for _ in range(n)], repeat))
             open_elements[-1].remove(element)  # keep memory flat: a read row is never needed again
         elif element.tag == f"{_TABLE}table":

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from webapp.workbook.wording import said
+
 
 class TooManyCells(Exception):
     """A sheet past the cell limit; the message is shown to the user."""
@@ -45,7 +47,8 @@ def trimmed(name: str, rows: Iterable[Iterable[object]], max_cells: int) -> Shee
         row = list(row)
         positions += len(row)
         if positions > max_cells:
-            raise TooManyCells(f"Sheet “{name}” spans more than {max_cells:,} cells, the limit for one workbook.")
+            raise TooManyCells(said("Sheet “%(sheet)s” spans more than %(limit)s cells, the limit for one workbook.",
+                                    sheet=name, limit=max_cells))
         while row and row[-1] in (None, ""):
             row.pop()
         if row:

@@ -8,18 +8,21 @@ from pathlib import Path
 
 import olefile
 
-ACCEPTED = "Excel workbooks (.xlsx, .xlsm, .xls), OpenDocument spreadsheets (.ods) or CSV files (.csv)"
+from webapp.workbook.wording import said
+
+ACCEPTED = said("Excel workbooks (.xlsx, .xlsm, .xls), OpenDocument spreadsheets (.ods) or CSV files (.csv)")
 
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS = b"application/vnd.oasis.opendocument.spreadsheet"
 _SAMPLE = 64 * 1024
 # Well-known kinds of file people upload by mistake, told apart by their first bytes.
+_PROGRAM, _IMAGE = said("is a program, not a workbook"), said("is an image, not a workbook")
 _OTHER_KINDS = {
-    b"\x7fELF": "is a program", b"MZ": "is a program", b"\xca\xfe\xba\xbe": "is a program",
-    b"\xcf\xfa\xed\xfe": "is a program", b"%PDF": "is a PDF document", b"\x89PNG": "is an image",
-    b"\xff\xd8\xff": "is an image", b"GIF8": "is an image", b"\x1f\x8b": "is a gzip archive",
-    b"Rar!": "is a RAR archive", b"7z\xbc\xaf": "is a 7-Zip archive",
+    b"\x7fELF": _PROGRAM, b"MZ": _PROGRAM, b"\xca\xfe\xba\xbe": _PROGRAM,
+    b"\xcf\xfa\xed\xfe": _PROGRAM, b"%PDF": said("is a PDF document, not a workbook"), b"\x89PNG": _IMAGE,
+    b"\xff\xd8\xff": _IMAGE, b"GIF8": _IMAGE, b"\x1f\x8b": said("is a gzip archive, not a workbook"),
+    b"Rar!": said("is a RAR archive, not a workbook"), b"7z\xbc\xaf": said("is a 7-Zip archive, not a workbook"),
 }
 # Bytes that Windows-1252 leaves undefined: a file holding them is not text in any encoding we read.
 _CP1252_HOLES = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
@@ -28,7 +31,7 @@ _WEB_PAGE = re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|scr
 
 
 class NotAWorkbook(Exception):
-    """Bytes that cannot be read as an accepted workbook; the message finishes a sentence about the file."""
+    """Bytes that cannot be read as an accepted workbook; its Said finishes a sentence about the file."""
 
 
 class PasswordProtected(NotAWorkbook):
@@ -53,14 +56,14 @@ def sniff(path: Path) -> Sniffed:
     with open(path, "rb") as handle:
         head = handle.read(_SAMPLE)
     if not head:
-        raise NotAWorkbook("is empty")
+        raise NotAWorkbook(said("is empty"))
     if head.startswith(_ZIP):
         return _sniff_zip(path)
     if head.startswith(_CFB):
         return _sniff_compound(path)
     for magic, kind in _OTHER_KINDS.items():
         if head.startswith(magic):
-            raise NotAWorkbook(f"{kind}, not a workbook")
+            raise NotAWorkbook(kind)
     return _sniff_text(head, path.stat().st_size > len(head))
 
 
@@ -71,17 +74,17 @@ def _sniff_zip(path: Path) -> Sniffed:
             mimetype = archive.read("mimetype")[:100] if "mimetype" in names else b""
             types = archive.open("[Content_Types].xml").read(_SAMPLE) if "[Content_Types].xml" in names else b""
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-        raise NotAWorkbook("is damaged (its zip structure cannot be read)") from exc
+        raise NotAWorkbook(said("is damaged (its zip structure cannot be read)")) from exc
     if "xl/workbook.xml" in names:
         macros = "xl/vbaProject.bin" in names or b"macroEnabled" in types
         return Sniffed("xlsm" if macros else "xlsx")
     if "xl/workbook.bin" in names:
-        raise NotAWorkbook("is an Excel binary workbook (.xlsb), which cannot be read here")
+        raise NotAWorkbook(said("is an Excel binary workbook (.xlsb), which cannot be read here"))
     if mimetype.strip() == _ODS or ("content.xml" in names and _ODS in mimetype):
         return Sniffed("ods")
     if "word/document.xml" in names or "ppt/presentation.xml" in names:
-        raise NotAWorkbook("is a Word or PowerPoint file, not a workbook")
-    raise NotAWorkbook("is a zip archive, not a workbook")
+        raise NotAWorkbook(said("is a Word or PowerPoint file, not a workbook"))
+    raise NotAWorkbook(said("is a zip archive, not a workbook"))
 
 
 def _sniff_compound(path: Path) -> Sniffed:
@@ -90,21 +93,21 @@ def _sniff_compound(path: Path) -> Sniffed:
         with olefile.OleFileIO(str(path)) as compound:
             streams = {"/".join(entry) for entry in compound.listdir(streams=True, storages=False)}
     except (OSError, ValueError, IndexError, RecursionError) as exc:
-        raise NotAWorkbook("is damaged (its legacy Office structure cannot be read)") from exc
+        raise NotAWorkbook(said("is damaged (its legacy Office structure cannot be read)")) from exc
     if {"EncryptionInfo", "EncryptedPackage"} & streams:
-        raise PasswordProtected("is password-protected")
+        raise PasswordProtected(said("is password-protected"))
     if "Workbook" in streams or "Book" in streams:
         return Sniffed("xls")
-    raise NotAWorkbook("is an Office document that is not a workbook")
+    raise NotAWorkbook(said("is an Office document that is not a workbook"))
 
 
 def _sniff_text(head: bytes, truncated: bool) -> Sniffed:
     encoding = _text_encoding(head, truncated)
     sample = _decode_sample(head, encoding)
     if _WEB_PAGE.match(sample):
-        raise NotAWorkbook("is a web page (HTML), not a workbook")
+        raise NotAWorkbook(said("is a web page (HTML), not a workbook"))
     if sample.lstrip().startswith("<?xml"):
-        raise NotAWorkbook("is an XML file, not a workbook")
+        raise NotAWorkbook(said("is an XML file, not a workbook"))
     # Any other text reads as rows of fields (one field per row is a table too): csvfile finds the delimiter.
     return Sniffed("csv", encoding)
 
@@ -125,7 +128,7 @@ def _text_encoding(head: bytes, truncated: bool) -> str:
     except UnicodeDecodeError:
         pass
     if _CP1252_HOLES.search(head):
-        raise NotAWorkbook("is not a workbook (it is neither a spreadsheet nor readable text)")
+        raise NotAWorkbook(said("is not a workbook (it is neither a spreadsheet nor readable text)"))
     return "cp1252"
 
 
@@ -133,7 +136,7 @@ def _decode_sample(head: bytes, encoding: str) -> str:
     try:
         sample = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
     except UnicodeDecodeError as exc:
-        raise NotAWorkbook("is not a workbook (it is neither a spreadsheet nor readable text)") from exc
+        raise NotAWorkbook(said("is not a workbook (it is neither a spreadsheet nor readable text)")) from exc
     if _BINARY.search(sample):
-        raise NotAWorkbook("is not a workbook (it holds binary data, like a program or an image)")
+        raise NotAWorkbook(said("is not a workbook (it holds binary data, like a program or an image)"))
     return sample

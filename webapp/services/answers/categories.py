@@ -13,10 +13,11 @@ from webapp.extensions import db
 from webapp.models import Category, Document, DocumentStatus
 from webapp.models.category import NAME_MAX, REGION_MAX, TYPE_MAX
 from webapp.services.answers import snapshot_cache
+from webapp.workbook.wording import Said, said
 
 PENDING = (DocumentStatus.QUEUED.value, DocumentStatus.PROCESSING.value)
 _LIMITS = {"name": NAME_MAX, "region": REGION_MAX, "type": TYPE_MAX}
-_LABELS = {"name": "Name", "region": "Region", "type": "Type"}
+_LABELS = {"name": said("Name"), "region": said("Region"), "type": said("Type")}
 # Name and type are path segments (/categories/<name>, /api/types/<type>/sum); a region never is.
 _IN_PATHS = ("name", "type")
 _KEYS = {"region": Category.region_key, "type": Category.type_key}
@@ -24,15 +25,15 @@ _LISTED = (Category.id, Category.name, Category.region, Category.type, Category.
 
 
 class InvalidCategory(Exception):
-    """Field-by-field reasons why a category cannot be created."""
+    """Field-by-field reasons why a category cannot be created (sentences: str() gives the English)."""
 
-    def __init__(self, errors: dict[str, str]):
+    def __init__(self, errors: dict[str, Said]):
         super().__init__("; ".join(f"{field}: {message}" for field, message in errors.items()))
         self.errors = errors
 
 
 class CategoryExists(Exception):
-    """A category with that name (in any letter case) already exists."""
+    """A category with that name (in any letter case) already exists; its Said (args[0]) names it."""
 
 
 @dataclass
@@ -54,13 +55,13 @@ def validate(fields: dict[str, object]) -> dict[str, str]:
         value = names.spelling(value) if isinstance(value, str) else ""
         reason = names.unusable(value)
         if not value:
-            errors[field] = f"{_LABELS[field]} is required."
+            errors[field] = said("%(field)s is required.", field=_LABELS[field])
         elif len(value) > limit:
-            errors[field] = f"{_LABELS[field]} must be at most {limit} characters."
+            errors[field] = said("%(field)s must be at most %(limit)s characters.", field=_LABELS[field], limit=limit)
         elif reason:
-            errors[field] = f"{_LABELS[field]} {reason}"
+            errors[field] = said("%(field)s %(reason)s", field=_LABELS[field], reason=reason)
         elif field in _IN_PATHS and "/" in value:
-            errors[field] = f"{_LABELS[field]} cannot contain “/”."
+            errors[field] = said("%(field)s cannot contain “/”.", field=_LABELS[field])
         cleaned[field] = value
     if errors:
         raise InvalidCategory(errors)
@@ -73,7 +74,7 @@ def create_category(name: str, region: str, type: str) -> Category:
     fields = validate({"name": name, "region": region, "type": type})
     scope.current().require(fields["region"])
     if db.session.scalar(select(Category.id).where(Category.name_key == names.key(fields["name"]))) is not None:
-        raise CategoryExists(f"A category named “{fields['name']}” already exists.")
+        raise CategoryExists(_taken(fields["name"]))
     region, type = _existing_spelling(Category.region, fields["region"]), _existing_spelling(Category.type, fields["type"])
     category = Category(
         name=fields["name"], name_key=names.key(fields["name"]),
@@ -87,8 +88,12 @@ def create_category(name: str, region: str, type: str) -> Category:
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise CategoryExists(f"A category named “{fields['name']}” already exists.") from exc
+        raise CategoryExists(_taken(fields["name"])) from exc
     return category
+
+
+def _taken(name: str) -> Said:
+    return said("A category named “%(name)s” already exists.", name=name)
 
 
 def _existing_spelling(column, value: str) -> str:

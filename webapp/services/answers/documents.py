@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 from webapp.accounts import scope
 from webapp.extensions import db
 from webapp.models import Category, Document, User
+from webapp.workbook.wording import Said
 
 
 def get_document(document_id: int) -> Document | None:
@@ -49,7 +50,8 @@ STREAM_ROWS = 500
 
 
 def each_document(category: Category) -> Iterator[Row]:
-    """Return a category's files newest first, as its page lists them: filename, status, uploaded at, by, total, error.
+    """Return a category's files newest first, as its page lists them: filename, status, uploaded at, by, total, and
+    why it failed (a sentence with its key, or the English stored before reasons had keys).
 
     Read STREAM_ROWS at a time, each batch a query of its own (a CSV outlives its view's database session).
     """
@@ -60,7 +62,7 @@ def each_document(category: Category) -> Iterator[Row]:
 def _each_document(category_id: int) -> Iterator[Row]:
     query = (
         select(Document.filename, Document.status, Document.created_at, User.username, Document.total, Document.error,
-               Document.id)
+               Document.id, Document.error_wording)
         .outerjoin(User, User.id == Document.uploaded_by_id)
         .where(Document.category_id == category_id).order_by(Document.id.desc()).limit(STREAM_ROWS)
     )
@@ -68,7 +70,7 @@ def _each_document(category_id: int) -> Iterator[Row]:
     while True:
         batch = db.session.execute(query if before is None else query.where(Document.id < before)).all()
         for row in batch:
-            yield row[:6]
+            yield (*row[:5], Said.from_json(row[7]) if row[7] else row[5])
         if len(batch) < STREAM_ROWS:
             return
         before = batch[-1][6]

@@ -12,6 +12,7 @@ from webapp.extensions import db
 from webapp.models import ChangeKind, FailureKind
 from webapp.services.pipeline import details, faults, ledger, storage
 from webapp.workbook.extract import Extraction, ExtractionError, Limits, extract
+from webapp.workbook.wording import Said, said, wording
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,23 @@ _CLAIM = text("""
 
 # A file that kills its worker every time (memory, crash) must end as failed, not loop forever.
 MAX_ATTEMPTS = 8
-GAVE_UP = (
+GAVE_UP = said(
     "This workbook could not be processed after several attempts: reading it stopped the worker "
     "each time (it may be far too large or damaged)."
 )
-MISSING_FILE = "The uploaded file is missing from storage; please upload it again."
+MISSING_FILE = said("The uploaded file is missing from storage; please upload it again.")
+# What the worker records when a work horse dies reading a file, or a job runs out of memory or time.
+CRASHED_READER = said(
+    "Reading this workbook needed more memory than one file may use, or crashed the reader "
+    "(it may be far too large, or built to exhaust memory), so it was stopped."
+)
+OUT_OF_MEMORY = said("This workbook needs more memory than one file is allowed, so it was stopped.")
+
+
+def timed_out(seconds: int) -> Said:
+    """Say that a job hit its time limit, naming the limit."""
+    return said("Processing took longer than the %(seconds)s-second limit for one file, so it was stopped.",
+                seconds=str(seconds))
 
 # What extraction stores on a document, written alike when it is first counted and when it is reprocessed.
 _EXTRACTED = "total = :total, text = :text, numbers = :numbers, breakdown = CAST(:breakdown AS jsonb)"
@@ -42,7 +55,8 @@ _EXTRACTED = "total = :total, text = :text, numbers = :numbers, breakdown = CAST
 _MARK_COUNTED = text(f"""
     UPDATE documents
        SET status = 'done', {_EXTRACTED}, counted_total = :total, counted_at = now(),
-           error = NULL, failure_kind = NULL, lease_until = NULL, indexed_at = NULL, updated_at = now()
+           error = NULL, error_wording = NULL, failure_kind = NULL, lease_until = NULL, indexed_at = NULL,
+           updated_at = now()
      WHERE id = :id AND status = 'processing' AND counted_at IS NULL
  RETURNING category_id, filename, uploaded_by_id
 """)
@@ -55,7 +69,8 @@ _RELEASE = text("""
 
 _MARK_FAILED = text("""
     UPDATE documents
-       SET status = 'failed', error = :error, failure_kind = :kind, lease_until = NULL, updated_at = now()
+       SET status = 'failed', error = :error, error_wording = CAST(:wording AS jsonb), failure_kind = :kind,
+           lease_until = NULL, updated_at = now()
      WHERE id = :id AND counted_at IS NULL AND status IN ('queued', 'processing')
 """)
 
@@ -78,8 +93,8 @@ _REPLACE_COUNTED = text(f"""{_COUNTED_ROW}
 # A reprocessed file that can no longer be read stops counting: failed files add nothing.
 _WITHDRAW_COUNTED = text(f"""{_COUNTED_ROW}
     UPDATE documents d
-       SET status = 'failed', error = :error, failure_kind = :kind, total = NULL, counted_total = NULL, counted_at = NULL,
-           indexed_at = NULL, updated_at = now()
+       SET status = 'failed', error = :error, error_wording = CAST(:wording AS jsonb), failure_kind = :kind,
+           total = NULL, counted_total = NULL, counted_at = NULL, indexed_at = NULL, updated_at = now()
       FROM old
      WHERE d.id = old.id
  RETURNING d.category_id, d.filename, old.counted_total AS old_total
@@ -135,7 +150,7 @@ def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
     try:
         return _extract_stored(sha256)
     except ExtractionError as exc:
-        mark_failed(document_id, str(exc), FailureKind.FILE)
+        mark_failed(document_id, wording(exc), FailureKind.FILE)
     except (storage.ObjectMissing, FileNotFoundError):
         mark_failed(document_id, MISSING_FILE, FailureKind.MISSING)
     except storage.StorageUnavailable as exc:
@@ -191,12 +206,18 @@ def count(document_id: int, extraction: Extraction) -> bool:
     return True
 
 
-def mark_failed(document_id: int, reason: str, kind: FailureKind) -> None:
+def _failure(document_id: int, reason: Said | str, kind: FailureKind) -> dict:
+    """Return a failure's columns: the reason in English, and as a sentence pages translate (when it is one)."""
+    stored = json.dumps(reason.as_json()) if isinstance(reason, Said) else None
+    return {"id": document_id, "error": str(reason), "wording": stored, "kind": kind.value}
+
+
+def mark_failed(document_id: int, reason: Said | str, kind: FailureKind) -> None:
     """Record why a document could not be processed, and the kind of failure; a counted document is never touched."""
     db.session.rollback()
-    db.session.execute(_MARK_FAILED, {"id": document_id, "error": reason, "kind": kind.value})
+    db.session.execute(_MARK_FAILED, _failure(document_id, reason, kind))
     db.session.commit()
-    log.info("job=process_document document=%s state=failed kind=%s reason=%r", document_id, kind.value, reason,
+    log.info("job=process_document document=%s state=failed kind=%s reason=%r", document_id, kind.value, str(reason),
              extra={"outcome": "failed"})
 
 
@@ -213,7 +234,7 @@ def reprocess_document(document_id: int, by: int | None = None) -> str:
     try:
         extraction = _extract_stored(sha256)  # StorageUnavailable: RQ retries, the counted total stays
     except ExtractionError as exc:
-        return _withdraw(document_id, str(exc), FailureKind.FILE, by)
+        return _withdraw(document_id, wording(exc), FailureKind.FILE, by)
     except (storage.ObjectMissing, FileNotFoundError):
         return _withdraw(document_id, MISSING_FILE, FailureKind.MISSING, by)
     faults.point("before_replace")
@@ -234,8 +255,8 @@ def reprocess_document(document_id: int, by: int | None = None) -> str:
     return "replaced"
 
 
-def _withdraw(document_id: int, reason: str, kind: FailureKind, by: int | None) -> str:
-    row = db.session.execute(_WITHDRAW_COUNTED, {"id": document_id, "error": reason, "kind": kind.value}).first()
+def _withdraw(document_id: int, reason: Said | str, kind: FailureKind, by: int | None) -> str:
+    row = db.session.execute(_WITHDRAW_COUNTED, _failure(document_id, reason, kind)).first()
     if row is None:
         db.session.rollback()
         return "skipped"
@@ -244,7 +265,7 @@ def _withdraw(document_id: int, reason: str, kind: FailureKind, by: int | None) 
     details.drop(document_id)
     db.session.commit()
     _unindex(document_id)
-    log.info("job=reprocess_document document=%s state=failed withdrawn=%s reason=%r", document_id, row.old_total, reason)
+    log.info("job=reprocess_document document=%s state=failed withdrawn=%s reason=%r", document_id, row.old_total, str(reason))
     return "failed"
 
 

@@ -7,6 +7,7 @@ storage quota adds up the sizes of the files a person's uploads keep, so deletin
 
 import math
 import time
+from decimal import Decimal
 
 from flask import current_app
 from limits import RateLimitItem, parse
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 from webapp import broker
 from webapp.extensions import db
 from webapp.models import Document
+from webapp.workbook.wording import Said, said
 
 MB = 1024 * 1024
 
@@ -26,7 +28,7 @@ MB = 1024 * 1024
 class TooManyUploads(Exception):
     """More files than UPLOAD_RATE allows (429); `retry_after` is in seconds."""
 
-    def __init__(self, message: str, retry_after: int):
+    def __init__(self, message: Said, retry_after: int):
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -48,9 +50,10 @@ def count_files(user_id: int | None, files: int) -> None:
     except (RedisError, StorageError, OSError):
         return
     wait = max(1, math.ceil(stats.reset_time - time.time()))
-    raise TooManyUploads(
-        f"You can upload at most {rate.amount:,} files per {_period(rate)}, and this upload has {files:,} "
-        f"({stats.remaining:,} more allowed right now). Please try again in {_duration(wait)}.", wait)
+    raise TooManyUploads(said(
+        "You can upload at most %(limit)s files per %(period)s, and this upload has %(count)s (%(left)s more allowed "
+        "right now). Please try again in %(wait)s.", limit=rate.amount, period=_period(rate), count=files,
+        left=stats.remaining, wait=_duration(wait)), wait)
 
 
 def check_storage(user_id: int | None, incoming: int) -> None:
@@ -60,10 +63,10 @@ def check_storage(user_id: int | None, incoming: int) -> None:
         return
     used = db.session.scalar(select(func.coalesce(func.sum(Document.size), 0)).where(Document.uploaded_by_id == user_id))
     if used + incoming > quota_mb * MB:
-        raise OverQuota(
-            f"This upload ({_size(incoming)}) would take your files past your storage quota of {quota_mb:,} MB: "
-            f"they take {_size(used)} already. Delete files you no longer need, or ask whoever runs this site "
-            "to raise UPLOAD_QUOTA_MB.")
+        raise OverQuota(said(
+            "This upload (%(size)s MB) would take your files past your storage quota of %(quota)s MB: they take "
+            "%(used)s MB already. Delete files you no longer need, or ask whoever runs this site to raise "
+            "UPLOAD_QUOTA_MB.", size=_size(incoming), quota=quota_mb, used=_size(used)))
 
 
 def _rate() -> RateLimitItem | None:
@@ -81,17 +84,30 @@ def _limiter() -> MovingWindowRateLimiter:
     return limiter
 
 
-def _period(rate: RateLimitItem) -> str:
+# The rate's window as the refusal names it: one unit, or several (the limits library's granularities).
+_ONE = {"second": said("second"), "minute": said("minute"), "hour": said("hour"), "day": said("day"),
+        "month": said("month"), "year": said("year")}
+
+
+def _period(rate: RateLimitItem) -> Said:
     unit = rate.GRANULARITY.name
-    return unit if rate.multiples == 1 else f"{rate.multiples} {unit}s"
+    return _ONE[unit] if rate.multiples == 1 else _several(unit, rate.multiples)
 
 
-def _duration(seconds: int) -> str:
+def _several(unit: str, count: int) -> Said:
+    # said() is called with each literal, so the catalogues hold every form.
+    return {"second": said("%(count)s seconds", count=count), "minute": said("%(count)s minutes", count=count),
+            "hour": said("%(count)s hours", count=count), "day": said("%(count)s days", count=count),
+            "month": said("%(count)s months", count=count), "year": said("%(count)s years", count=count)}[unit]
+
+
+def _duration(seconds: int) -> Said:
     if seconds < 90:
-        return f"{seconds} second{'s' if seconds != 1 else ''}"
+        return said("1 second") if seconds == 1 else _several("second", seconds)
     minutes = math.ceil(seconds / 60)
-    return f"{minutes} minutes" if minutes < 90 else f"{math.ceil(minutes / 60)} hours"
+    return _several("minute", minutes) if minutes < 90 else _several("hour", math.ceil(minutes / 60))
 
 
-def _size(size: int) -> str:
-    return f"{size / MB:,.1f} MB"
+def _size(size: int) -> Decimal:
+    """Return a size in MB to one decimal, as the refusal writes it."""
+    return Decimal(size / MB).quantize(Decimal("0.1"))

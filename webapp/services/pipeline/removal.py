@@ -12,6 +12,7 @@ from webapp.accounts import events
 from webapp.extensions import db
 from webapp.models import Category, ChangeKind
 from webapp.services.pipeline import ledger, storage
+from webapp.workbook.wording import said
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def delete_document(document_id: int, by: int | None = None) -> DeletedDocument:
     row = db.session.execute(_DELETE_DOCUMENT, {"id": document_id}).first()
     if row is None:
         db.session.rollback()
-        raise NotFound(f"There is no file #{document_id}; it may have been deleted already.")
+        raise NotFound(said("There is no file #%(id)s; it may have been deleted already.", id=str(document_id)))
     if row.counted:
         category = ledger.change(row.category_id, ChangeKind.REMOVED, -row.counted_total, files=-1,
                                  source=ledger.Source(document_id, row.filename), by=by)
@@ -88,19 +89,20 @@ def delete_document(document_id: int, by: int | None = None) -> DeletedDocument:
 def delete_category(category: Category, confirmation: str) -> DeletedCategory:
     """Delete a category with all its documents and their files, once its name is typed to confirm."""
     if (confirmation or "").strip() != category.name:
-        raise NotConfirmed(f"Type the category name “{category.name}” exactly to confirm; nothing was deleted.")
+        raise NotConfirmed(said("Type the category name “%(name)s” exactly to confirm; nothing was deleted.",
+                                name=category.name))
     name, category_id = category.name, category.id
     rows = db.session.execute(_DELETE_DOCUMENTS_OF, {"id": category_id}).all()
     try:
         if db.session.execute(_DELETE_CATEGORY, {"id": category_id}).rowcount == 0:
-            raise NotFound(f"There is no category named “{name}”; it may have been deleted already.")
+            raise NotFound(said("There is no category named “%(name)s”; it may have been deleted already.", name=name))
         events.category_deleted(name, len(rows))
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
-        raise CategoryChanged(
-            f"A file was uploaded to “{name}” while it was being deleted, so nothing was deleted. Please try again."
-        ) from exc
+        raise CategoryChanged(said(
+            "A file was uploaded to “%(name)s” while it was being deleted, so nothing was deleted. Please try again.",
+            name=name)) from exc
     except NotFound:
         db.session.rollback()
         raise

@@ -6,6 +6,7 @@ from webapp.accounts import events
 from webapp.extensions import db
 from webapp.models import Category, Document, DocumentStatus
 from webapp.services.pipeline.queue import enqueue_document, enqueue_reprocess
+from webapp.workbook.wording import said
 
 
 class NotRetryable(Exception):
@@ -19,8 +20,9 @@ def retry_document(document_id: int) -> tuple[Document, bool]:
     document = db.session.get(Document, document_id, with_for_update={"of": Document})
     if document is None or document.status != DocumentStatus.FAILED:
         db.session.rollback()
-        raise NotRetryable("Only a file that failed can be retried.")
+        raise NotRetryable(said("Only a file that failed can be retried."))
     document.status, document.error, document.failure_kind, document.attempts = DocumentStatus.QUEUED, None, None, 0
+    document.error_wording = None
     document.updated_at = func.now()
     events.file_retried(document.id, document.filename)
     db.session.commit()
@@ -56,9 +58,10 @@ def reprocess_document(document_id: int, by: int | None = None) -> Document:
     """Queue a done document to be read again for user `by`; its contribution is replaced in one transaction."""
     document = db.session.get(Document, document_id)
     if document is None or document.status != DocumentStatus.DONE:
-        raise NotReprocessable("Only a processed file can be reprocessed; a failed one can be retried.")
+        raise NotReprocessable(said("Only a processed file can be reprocessed; a failed one can be retried."))
     if not enqueue_reprocess(document.id, by):
-        raise NotReprocessable("The queue is unavailable right now, so nothing changed; please try again in a minute.")
+        raise NotReprocessable(said(
+            "The queue is unavailable right now, so nothing changed; please try again in a minute."))
     events.file_reprocessed(document.id, document.filename)
     return document
 

@@ -20,6 +20,7 @@ from webapp.services.pipeline.removal import hold_content
 from webapp.workbook.archive import UnsafeArchive
 from webapp.workbook.intake import RefusedUpload, check_workbook
 from webapp.workbook.sniff import NotAWorkbook, PasswordProtected
+from webapp.workbook.wording import Said, said
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # The filename parameter exactly as a browser sends it: browsers escape `"`, CR and LF as %22, %0D, %0A
@@ -27,11 +28,11 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SENT_FILENAME = re.compile(r';\s*filename="([^"]*)"', re.IGNORECASE)
 _BROWSER_ESCAPES = {"%22": '"', "%0D": "\r", "%0A": "\n", "%0d": "\r", "%0a": "\n"}
 # What a user reads when the file store is away: nothing was kept, and trying again later will work.
-STORAGE_DOWN = "The file store is not answering, so nothing was uploaded. Please try again in a minute."
+STORAGE_DOWN = said("The file store is not answering, so nothing was uploaded. Please try again in a minute.")
 
 
 class DuplicateUpload(Exception):
-    """The same content is already in this category; the message names the earlier file."""
+    """The same content is already in this category; its Said (args[0]) names the earlier file."""
 
 
 @dataclass
@@ -96,7 +97,7 @@ def _reason(exc: Exception) -> str:
 
 def _accept(category: Category, files: list[IncomingFile], uploaded_by: int | None) -> Accepted:
     if not files:
-        raise _refusal("Please choose at least one workbook to upload.", "no_file")
+        raise _refusal(said("Please choose at least one workbook to upload."), "no_file")
     _refuse_too_many(files)
     quota.count_files(uploaded_by, len(files))
     spooled: list[_Spooled] = []
@@ -135,11 +136,12 @@ def _accept(category: Category, files: list[IncomingFile], uploaded_by: int | No
 def _refuse_too_many(files: list[IncomingFile]) -> None:
     limit = current_app.config["MAX_FILES_PER_UPLOAD"]
     if len(files) > limit:
-        raise _refusal(f"You can upload at most {limit} files at once; this upload has {len(files)}. "
-                       "Please upload them in smaller groups.", "too_many_files")
+        raise _refusal(said("You can upload at most %(limit)s files at once; this upload has %(count)s. "
+                            "Please upload them in smaller groups.", limit=str(limit), count=str(len(files))),
+                       "too_many_files")
 
 
-def _refusal(message: str, reason: str) -> RefusedUpload:
+def _refusal(message: Said, reason: str) -> RefusedUpload:
     refusal = RefusedUpload(message)
     refusal.metric_reason = reason
     return refusal
@@ -151,7 +153,7 @@ def _enqueue_all(documents: list[Document]) -> bool:
     return all(enqueue_document(document.id) for document in documents)
 
 
-def _taken_by_someone_else(category_id: int, name: str, spooled: list[_Spooled]) -> str:
+def _taken_by_someone_else(category_id: int, name: str, spooled: list[_Spooled]) -> Said:
     """Name the file that won a race for the same content, now that its transaction is visible."""
     earlier = db.session.execute(
         select(Document.id, Document.filename).where(
@@ -160,8 +162,14 @@ def _taken_by_someone_else(category_id: int, name: str, spooled: list[_Spooled])
     ).first()
     db.session.rollback()
     if earlier is None:
-        return f"This content was just uploaded to “{name}” by someone else."
-    return f"This content is already in “{name}” as “{earlier.filename}” (file #{earlier.id})."
+        return said("This content was just uploaded to “%(category)s” by someone else.", category=name)
+    return _already_in(name, earlier)
+
+
+def _already_in(category: str, earlier) -> Said:
+    """Say where the same content already is (a file's number is an id: written without grouping)."""
+    return said("This content is already in “%(category)s” as “%(name)s” (file #%(id)s).", category=category,
+                name=earlier.filename, id=str(earlier.id))
 
 
 def _commit_keeping_values() -> None:
@@ -191,15 +199,14 @@ def _refuse_duplicates(category: Category, spooled: list[_Spooled]) -> None:
     seen: dict[str, str] = {}
     for item in spooled:
         if item.sha256 in seen:
-            raise DuplicateUpload(f"“{item.filename}” has the same content as “{seen[item.sha256]}” in this upload.")
+            raise DuplicateUpload(said("“%(name)s” has the same content as “%(earlier)s” in this upload.",
+                                       name=item.filename, earlier=seen[item.sha256]))
         seen[item.sha256] = item.filename
     earlier = db.session.execute(
         select(Document.id, Document.filename).where(Document.category_id == category.id, Document.sha256.in_(seen))
     ).first()
     if earlier is not None:
-        raise DuplicateUpload(
-            f"This content is already in “{category.name}” as “{earlier.filename}” (file #{earlier.id})."
-        )
+        raise DuplicateUpload(_already_in(category.name, earlier))
 
 
 def _record(category: Category, item: _Spooled, uploaded_by: int | None) -> Document:

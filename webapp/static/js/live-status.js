@@ -23,6 +23,12 @@
     return name.replace(/[\u202a-\u202e\u2066-\u2069]/g, "");
   }
 
+  // A failed file's reason as the row just swapped in says it (in the page's language); the API's English otherwise.
+  function reasonOf(d) {
+    var said = document.querySelector("#document-" + d.id + " .reason");
+    return (said && said.textContent) || d.error || "";
+  }
+
   function announce(docs, before) {
     if (!announcer) return;
     var parts = docs.filter(function (d) {
@@ -30,7 +36,7 @@
     }).map(function (d) {
       return d.status === "done"
         ? window.pageText("fileDone", "{name} is done: {total}").replace("{name}", shown(d.filename)).replace("{total}", d.total)
-        : window.pageText("fileFailed", "{name} failed: {reason}").replace("{name}", shown(d.filename)).replace("{reason}", d.error || "");
+        : window.pageText("fileFailed", "{name} failed: {reason}").replace("{name}", shown(d.filename)).replace("{reason}", reasonOf(d));
     });
     if (parts.length) announcer.textContent = parts.join(". ");
   }

@@ -1,4 +1,5 @@
-// Upload workbooks one request per file, each with its own progress bar and its own message.
+// Upload workbooks one request per file, each with its own progress bar and its own message. Each goes to the
+// page's own upload address, which answers as the API does but in the page's language.
 // Without JavaScript the plain form posts every chosen file at once.
 (function () {
   "use strict";
@@ -129,13 +130,19 @@
     next();
   }
 
+  // A failed file's reason as its row in the list says it (in the page's language); the API's English otherwise.
+  function reasonOf(doc) {
+    var said = document.querySelector("#document-" + doc.id + " .reason");
+    return (said && said.textContent) || doc.error;
+  }
+
   // Once uploaded, each file's line follows its processing, so the user sees the outcome where they looked.
   var PROGRESS = {
     queued: function () { return t("queued", "Uploaded. Waiting its turn to be processed…"); },
     processing: function () { return t("processing", "Uploaded. Adding up its numbers…"); },
     done: function (doc) { return t("done", "Done: its numbers add up to {total}.").replace("{total}", doc.total); },
     failed: function (doc) {
-      return t("failed", "Could not be processed: {reason} Open it to see what you can do.").replace("{reason}", doc.error || t("unknownReason", "unknown reason"));
+      return t("failed", "Could not be processed: {reason} Open it to see what you can do.").replace("{reason}", reasonOf(doc) || t("unknownReason", "unknown reason"));
     },
   };
 
