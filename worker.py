@@ -2,21 +2,14 @@
 
 import argparse
 import contextlib
-import gc
 import logging
-import os
-import resource
-import signal
 
-import psycopg
-from flask import current_app
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker
 from rq.timeouts import JobTimeoutException
 
 from webapp import broker, create_app, metrics, search
-from webapp.config import Config
 from webapp.extensions import db
 from webapp.models import FailureKind
 from webapp.services.pipeline import processing, queue, storage, sweeper
@@ -26,113 +19,19 @@ from webapp.workbook.wording import Said
 log = logging.getLogger("worker")
 
 
-class WorkerConfig(Config):
-    """The worker's settings: its database connections pass from one work horse to the next (see HandedOnConnections)."""
+class DocumentWorker(ObservedJobs, SimpleWorker):
+    """Runs each job in this process, with its warm connections; only the read of the file runs apart, under the
+    memory cap (webapp/workbook/contained.py), so a hostile file cannot take the worker or the host down.
 
-    # psycopg names the statements it prepares by a count kept in each process: a horse would prepare a name
-    # that an earlier horse already prepared on the same connection. Nothing is prepared on the server.
-    SQLALCHEMY_ENGINE_OPTIONS = {
-        **Config.SQLALCHEMY_ENGINE_OPTIONS,
-        "connect_args": {**Config.SQLALCHEMY_ENGINE_OPTIONS["connect_args"], "prepare_threshold": None},
-    }
-
-
-class HandedOnConnections:
-    """Each work horse uses the database connections the worker holds, instead of opening its own.
-
-    Opening a connection (and PostgreSQL loading the text search dictionaries into its new backend) cost
-    more than a small workbook's whole job. The worker never uses a connection while a horse runs (it
-    waits for the horse); a horse that ends with every connection idle, out of any transaction, says so
-    through a pipe, and the next horse takes them over. Any other end (killed, crashed, timed out, an error
-    while handing back) and the worker closes them all: a transaction left open is rolled back by
-    PostgreSQL, and never seen by the next horse.
+    Forking a work horse per job, and the horse's cold caches and connections, cost more than a small workbook's
+    whole job. A job that dies with this process (killed, a deploy) is resumed by the sweeper: counted at most once.
     """
 
-    _handback: tuple[int, int] | None = None
-    _CLEAN = b"c"
-
-    def fork_work_horse(self, job, queue):  # noqa: D102 - RQ hook, forks the horse
-        if db.engine.pool.checkedin() == 0:  # opened here, so it outlives the horse (after start, a sweep, a death)
-            db.engine.connect().close()
-        self._handback = os.pipe()
-        gc.freeze()  # the horse's collections then skip the worker's objects, instead of copying their pages
-        try:
-            super().fork_work_horse(job, queue)  # in the horse this never returns
-        finally:
-            gc.unfreeze()
-            os.close(self._handback[1])
-
-    def perform_job(self, job, queue_, *args, **kwargs):  # noqa: D102 - RQ hook, runs the job in the horse
+    def perform_job(self, job, queue_, *args, **kwargs):  # noqa: D102 - RQ hook, runs the job in this process
         try:
             return super().perform_job(job, queue_, *args, **kwargs)
         finally:
-            if self._handback is not None:
-                _hand_back(self._handback[1], self._CLEAN)
-
-    def wait_for_horse(self):  # noqa: D102 - RQ hook, returns when the horse has ended
-        ended = super().wait_for_horse()  # the horse is gone (reaped, or no longer ours): its pipe cannot block
-        if self._handback is not None:
-            read, self._handback = self._handback[0], None
-            try:
-                clean = os.read(read, 1) == self._CLEAN
-            finally:
-                os.close(read)
-            if not clean:
-                db.engine.dispose()
-        return ended
-
-
-def _hand_back(pipe: int, clean: bytes) -> None:
-    """In the horse: end the session, and tell the worker its connections are idle if every one of them is."""
-    try:
-        db.session.remove()
-        pool = db.engine.pool
-        records = list(pool._pool.queue)  # the idle connections (SQLAlchemy's QueuePool)
-        if pool.checkedout() == 0 and all(_idle(record.dbapi_connection) for record in records):
-            os.write(pipe, clean)
-    except Exception:  # noqa: BLE001 - silence means "not clean": the worker opens fresh connections
-        log.exception("job=hand_back state=failed")
-
-
-def _idle(connection: psycopg.Connection | None) -> bool:
-    """Tell whether a pooled connection can pass on: gone, or open, out of any transaction and without TLS
-    (whose session state lives in the process that last used it)."""
-    if connection is None:
-        return True
-    if connection.closed or connection.pgconn.ssl_in_use:
-        return False
-    return connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-
-
-class DocumentWorker(HandedOnConnections, ObservedJobs, Worker):
-    """A forking worker whose work horse gets a memory cap, so a hostile file cannot take the host down."""
-
-    def main_work_horse(self, job, queue):  # noqa: D102 - RQ hook, runs in the forked child
-        os.close(self._handback[0])
-        limit = current_app.config["JOB_MEMORY_MB"] * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        return super().main_work_horse(job, queue)
-
-    def handle_work_horse_killed(self, job, retpid, ret_val, rusage):  # noqa: D102 - RQ hook, runs in the worker
-        super().handle_work_horse_killed(job, retpid, ret_val, rusage)
-        reason = horse_death_reason(job, ret_val)
-        if reason and queue.counts_a_document(job):
-            # RQ will retry the job; the retry finds the document failed and leaves it alone.
-            processing.mark_failed(job.args[0], reason, FailureKind.TIMEOUT if ret_val is None else FailureKind.MEMORY)
-
-
-def horse_death_reason(job, ret_val: int | None) -> Said | None:
-    """Say why a document's work horse died, or None when the death says nothing about the file.
-
-    ret_val None: RQ killed the horse itself, past the time limit. A signal other than SIGKILL (SIGABRT
-    from a reader that could not allocate under the memory cap, SIGSEGV) or an error exit: the file did
-    it. SIGKILL comes from outside (an operator, the kernel, a deploy): the job is retried as usual.
-    """
-    if ret_val is None:
-        return timeout_reason(job)
-    if os.WIFSIGNALED(ret_val) and os.WTERMSIG(ret_val) == signal.SIGKILL:
-        return None
-    return processing.CRASHED_READER
+            db.session.remove()  # the next job starts with no transaction of this one (a timeout may cut one short)
 
 
 def timeout_reason(job) -> Said:
@@ -189,8 +88,8 @@ class SweepingWorker(DocumentWorker):
     def heartbeat(self, timeout=None, pipeline=None):  # noqa: D102 - RQ hook, the first call of every read attempt
         with _through_outage():
             super().heartbeat(timeout, pipeline)
-            # Never while a horse runs: it is using the worker's database connection (HandedOnConnections).
-            if pipeline is None and WatchedQueue.redis_was_away and not self.horse_pid:
+            # Only from the read loop (pipeline None): never in the middle of a job, which shares the session.
+            if pipeline is None and WatchedQueue.redis_was_away:
                 WatchedQueue.redis_was_away = False
                 log.info("job=sweep reason=redis-back")
                 sweeper.sweep(take_turns=False, grace_seconds=0)
@@ -210,9 +109,6 @@ class SweepingWorker(DocumentWorker):
             return super().execute_job(job, queue)
         # Redis went away while the job ran. Its document's state is in PostgreSQL (counted at most once,
         # or resumed by the sweeper); RQ finds the job's stale record itself once Redis is back.
-        if self.horse_pid:
-            self.wait_for_horse()
-            self._horse_pid = 0
 
 
 @contextlib.contextmanager
@@ -231,13 +127,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     args = parser.parse_args()
-    app = create_app(WorkerConfig())
+    app = create_app()
     _serve_metrics(app.config)
     with app.app_context():
         # A job killed outright (SIGKILL) cannot remove its temporary copy of the file: this start does.
         storage.remove_stale_copies(older_than_seconds=2 * app.config["JOB_TIMEOUT_SECONDS"])
         sweeper.sweep(take_turns=False, grace_seconds=0)
-        search.backend_class()  # imported once here, not in every work horse
+        search.backend_class()  # imported now, not in the middle of the first job
         interval = app.config["SWEEP_INTERVAL_SECONDS"]
         worker = SweepingWorker(
             [queue.QUEUE_NAME],  # by name: the worker reads it as a WatchedQueue
@@ -251,7 +147,7 @@ def main() -> None:
 
 
 def _serve_metrics(config) -> None:
-    """Record job metrics in a folder shared with the work horses, and serve them on WORKER_METRICS_PORT if set.
+    """Record job metrics in a folder shared with the web processes or a fresh one, and serve them on WORKER_METRICS_PORT if set.
 
     Under `make run` the folder is the one the web processes read too (their /metrics shows the workers'
     jobs); otherwise each worker makes a fresh one and serves it itself (compose: Prometheus scrapes it).

@@ -10,7 +10,7 @@
    80% of the run, so worker start-up does not count. Every run must end exact (`flask totals check`).
    Per document with 1 worker: its time (1 / docs per second), the time to read the workbook (fetch and
    extract, measured here on the same stored files) and the rest, the cost of a job beyond reading it
-   (fork, connections, claim, commit, index, RQ's own bookkeeping).
+   (the reader's child process, connections, claim, commit, index, RQ's own bookkeeping).
 2. One hot category, 8 concurrent writers: the product's atomic `total = total + :x` (with its ledger row) against the
    read-modify-write baseline (read the total, add in Python, write it back), in the same run, and the
    product's whole count transaction (document done + counted_at + increment). The baseline's lost
@@ -167,19 +167,25 @@ def _run_workers(app, workers: int, count: int, logs: Path) -> dict:
 
 
 def _read_ms(app, count: int) -> float:
-    """Mean milliseconds to fetch and extract one of the stored workbooks, as a job does (warm, in this process)."""
+    """Mean milliseconds to fetch and extract one of the stored workbooks in this process (warm): the read itself,
+    without the child process a job reads in, which counts as the job's overhead."""
     from sqlalchemy import text
 
     from webapp.extensions import db
-    from webapp.services.pipeline import processing
+    from webapp.services.pipeline import processing, storage
+    from webapp.workbook.extract import extract
+
+    def read(sha256: str) -> None:
+        with storage.fetched(sha256) as path:
+            extract(path, processing._limits())
 
     with app.app_context():
         digests = list(db.session.execute(text("SELECT sha256 FROM documents ORDER BY id LIMIT :n"), {"n": count}).scalars())
         db.session.remove()
-        processing._extract_stored(digests[0])  # warm-up, as a worker's first job is left out of its rate
+        read(digests[0])  # warm-up, as a worker's first job is left out of its rate
         started = time.perf_counter()
         for sha256 in digests:
-            processing._extract_stored(sha256)
+            read(sha256)
         return (time.perf_counter() - started) * 1000 / len(digests)
 
 
@@ -326,7 +332,7 @@ def _table(throughput: list[dict], per_document: dict | None, hot: dict | None) 
               for r in throughput]
     if per_document:
         lines += ["", f"per document, 1 worker: {per_document['ms']} ms = reading the workbook {per_document['read_ms']} ms"
-                      f" + the rest (fork, connections, claim, commit, index) {per_document['overhead_ms']} ms"]
+                      f" + the rest (reader process, connections, claim, commit, index) {per_document['overhead_ms']} ms"]
     if hot is None:
         return "\n".join(lines)
     rmw, atomic = hot["read_modify_write"], hot["atomic"]

@@ -362,7 +362,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture
 def burst_worker(worker_env):
-    """Run `python worker.py --burst` as a real process (forking work horses, memory cap) until the queue is empty."""
+    """Run `python worker.py --burst` as a real process (each read in a capped child) until the queue is empty."""
 
     def run(timeout: float = 120, **env: str) -> subprocess.CompletedProcess:
         return subprocess.run(

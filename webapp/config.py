@@ -79,7 +79,7 @@ class Config:
     MAX_CELLS = _int("MAX_CELLS", 10_000_000)
     MAX_SHEETS = _int("MAX_SHEETS", 2_000)
     JOB_TIMEOUT_SECONDS = _int("JOB_TIMEOUT_SECONDS", 300)
-    # Memory cap of each job's process (the forked work horse), so a hostile file cannot take the host down.
+    # Memory one workbook's read may take (its reader runs in a forked child, capped), so a hostile file cannot take the host down.
     JOB_MEMORY_MB = _int("JOB_MEMORY_MB", 2048)
     PROCESSING_LEASE_SECONDS = _int("PROCESSING_LEASE_SECONDS", 600)
     # How often workers look for stranded documents, and how long one may sit queued before it is re-sent.

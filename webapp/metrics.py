@@ -35,17 +35,8 @@ from prometheus_client import (  # noqa: E402
 )
 from prometheus_client.exposition import ThreadingWSGIServer  # noqa: E402
 
-# A work horse (the process RQ forks for each job) records as "horse<worker pid>": one horse runs at a time per
-# worker, so they take turns in one set of files instead of leaving a set per job (100k jobs, 100k files).
-_horse_of: int | None = None
-
-
-def _process_identity() -> str:
-    return f"horse{_horse_of}" if _horse_of else str(os.getpid())
-
-
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    values.ValueClass = values.MultiProcessValue(_process_identity)
+    values.ValueClass = values.MultiProcessValue()
 
 SECONDS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
@@ -66,13 +57,7 @@ SWEEPS = Counter("workbooks_sweeper_runs", "Sweeps for stranded documents: on a 
                  "or every interval.", ["trigger"])
 SWEPT = Counter("workbooks_sweeper_requeued_documents", "Documents a sweep queued again.", ["trigger"])
 
-_DEAD_FILE = re.compile(r"_(?:horse)?(\d+)\.db$")
-
-
-def in_work_horse(worker_pid: int) -> None:
-    """Record from now on as the work horse of this worker (call first thing in the forked child)."""
-    global _horse_of
-    _horse_of = worker_pid
+_DEAD_FILE = re.compile(r"_(\d+)\.db$")
 
 
 def multiprocess_dir() -> str | None:
@@ -84,7 +69,7 @@ def fresh_dir(prefix: str) -> str:
     """Make a new empty folder for this process and its children to record in, and record there (set before forking)."""
     path = tempfile.mkdtemp(prefix=prefix)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
-    values.ValueClass = values.MultiProcessValue(_process_identity)
+    values.ValueClass = values.MultiProcessValue()
     return path
 
 

@@ -23,7 +23,7 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
-# Processing a workbook goes through a real queue and a forked work horse: allow for a busy machine.
+# Processing a workbook goes through a real queue, a real worker and its forked reader: allow for a busy machine.
 EXPECT_TIMEOUT_MS = 30_000
 
 

@@ -220,7 +220,7 @@ def test_the_memory_cap_stops_a_file_the_size_checks_let_through(api, client, bu
     assert "more than 10,000,000 cells" in api.document(again)["error"]
 
 
-def test_a_file_that_kills_the_work_horse_fails_with_a_reason_and_the_worker_goes_on(api, client, burst_worker):  # noqa: F811
+def test_a_file_that_kills_the_reader_fails_with_a_reason_and_the_worker_goes_on(api, client, burst_worker):  # noqa: F811
     # Cells at A1 and XFD1048576: 17 billion grid cells, an allocation no machine grants.
     bomb, good = _queue_uploads(api, ("far.xlsx", far_cell_workbook()), ("good.xlsx", xlsx_bytes({"S": [[7]]})))
     finished = burst_worker()

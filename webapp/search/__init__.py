@@ -37,7 +37,7 @@ def backend() -> SearchBackend:
 def backend_class() -> type[SearchBackend]:
     """Return the class of the configured backend, importing its code only when it is the one configured.
 
-    A worker calls it before forking work horses, so no horse imports a backend for its one job.
+    A worker calls it at start, so its first job does not pay for importing a backend.
     """
     if current_app.config.get("ELASTICSEARCH_URL"):
         from webapp.search.elastic import ElasticSearch

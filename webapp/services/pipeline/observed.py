@@ -1,7 +1,5 @@
 """How any RQ worker runs our jobs: with the log fields of the request that queued them, counted when they end."""
 
-import os
-
 import structlog
 
 from webapp import logs, metrics
@@ -9,13 +7,9 @@ from webapp.services.pipeline import queue
 
 
 class ObservedJobs:
-    """Mix into an RQ worker class (the forking worker of worker.py, or the tests' SimpleWorker)."""
+    """Mix into an RQ worker class (the worker of worker.py, or the tests' SimpleWorker)."""
 
-    def main_work_horse(self, job, queue_, *args, **kwargs):  # noqa: D102 - RQ hook, first call in the forked child
-        metrics.in_work_horse(os.getppid())
-        return super().main_work_horse(job, queue_, *args, **kwargs)
-
-    def perform_job(self, job, queue_, *args, **kwargs):  # noqa: D102 - RQ hook, runs the job (in the horse)
+    def perform_job(self, job, queue_, *args, **kwargs):  # noqa: D102 - RQ hook, runs the job
         structlog.contextvars.clear_contextvars()  # nothing of the previous job's document
         try:
             with logs.bound(queue.carried(job)):
@@ -27,7 +21,7 @@ class ObservedJobs:
         super().handle_job_success(job, *args, **kwargs)
         metrics.job_ended(queue.job_kind(job), "finished")
 
-    def handle_job_failure(self, job, *args, **kwargs):  # noqa: D102 - RQ hook, in the horse or after it died
+    def handle_job_failure(self, job, *args, **kwargs):  # noqa: D102 - RQ hook
         retried = job.should_retry and self._stopped_job_id != job.id
         super().handle_job_failure(job, *args, **kwargs)
         metrics.job_ended(queue.job_kind(job), "retried" if retried else "failed")

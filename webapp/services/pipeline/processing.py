@@ -11,7 +11,8 @@ from webapp import logs, metrics, search
 from webapp.extensions import db
 from webapp.models import ChangeKind, FailureKind
 from webapp.services.pipeline import details, faults, ledger, storage
-from webapp.workbook.extract import Extraction, ExtractionError, Limits, extract
+from webapp.workbook.contained import ReaderCrashed, extract_contained
+from webapp.workbook.extract import Extraction, ExtractionError, Limits
 from webapp.workbook.wording import Said, said, wording
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ GAVE_UP = said(
     "each time (it may be far too large or damaged)."
 )
 MISSING_FILE = said("The uploaded file is missing from storage; please upload it again.")
-# What the worker records when a work horse dies reading a file, or a job runs out of memory or time.
+# What the worker records when the reader dies on a file (webapp/workbook/contained.py), or a job runs out of memory or time.
 CRASHED_READER = said(
     "Reading this workbook needed more memory than one file may use, or crashed the reader "
     "(it may be far too large, or built to exhaust memory), so it was stopped."
@@ -151,6 +152,9 @@ def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
         return _extract_stored(sha256)
     except ExtractionError as exc:
         mark_failed(document_id, wording(exc), FailureKind.FILE)
+    except ReaderCrashed as exc:
+        log.warning("job=process_document document=%s reader=crashed reason=%r", document_id, str(exc))
+        mark_failed(document_id, CRASHED_READER, FailureKind.MEMORY)
     except (storage.ObjectMissing, FileNotFoundError):
         mark_failed(document_id, MISSING_FILE, FailureKind.MISSING)
     except storage.StorageUnavailable as exc:
@@ -161,10 +165,10 @@ def _extract_or_fail(document_id: int, sha256: str) -> Extraction | None:
 
 
 def _extract_stored(sha256: str) -> Extraction:
-    """Fetch the stored file into a temporary file (removed whatever happens) and extract it."""
+    """Fetch the stored file into a temporary file (removed whatever happens) and extract it under the memory cap."""
     started = time.monotonic()
     with storage.fetched(sha256) as path:
-        extraction = extract(path, _limits())
+        extraction = extract_contained(path, _limits(), current_app.config["JOB_MEMORY_MB"] * 2**20)
     cells = sum(sum(sheet.cells.values()) for sheet in extraction.sheets)
     metrics.extracted(extraction.kind, time.monotonic() - started, cells)
     return extraction

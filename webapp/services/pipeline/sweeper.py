@@ -63,9 +63,7 @@ def sweep(take_turns: bool = True, grace_seconds: int | None = None) -> int:
         log.warning("job=sweep state=failed reason=%r", str(exc))
         return 0
     finally:
-        # Nothing of the sweep stays open between sweeps (the worker opens a connection for its horses again).
-        db.session.remove()
-        db.engine.dispose()
+        db.session.remove()  # no transaction of the sweep stays open; the connection stays for the next job
 
 
 def check_totals_if_due() -> bool:
@@ -77,4 +75,3 @@ def check_totals_if_due() -> bool:
         return False
     finally:
         db.session.remove()
-        db.engine.dispose()
