@@ -112,3 +112,36 @@ def test_identifying_the_caller_is_the_only_query_of_a_cached_answer(app, api, b
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
     assert len(statements) == 1 and "api_tokens" in statements[0], statements
+
+
+def test_the_category_list_and_a_category_s_files_show_a_change_committed_elsewhere_at_once(client, api, config):
+    api.create_category("asian_phones")
+    for _ in range(2):  # the second is the stored answer
+        assert client.get("/api/categories").json["categories"][0]["total"] == "0"
+        assert client.get("/api/categories/asian_phones/documents").json["documents"] == []
+    _commit_elsewhere(config, "UPDATE categories SET total = 12.5 WHERE name = 'asian_phones'")
+    assert client.get("/api/categories").json["categories"][0]["total"] == "12.5"
+    assert client.get("/api/categories/asian_phones/documents").json["category"]["total"] == "12.5"
+    api.create_category("eu_phones", region="Europe")
+    assert [c["name"] for c in client.get("/api/categories").json["categories"]] == ["asian_phones", "eu_phones"]
+
+
+def test_a_category_s_files_follow_an_upload_and_its_processing(client, api, run_jobs, make_workbook):
+    api.create_category("asian_phones")
+    assert client.get("/api/categories/asian_phones/documents").json["documents"] == []
+    api.upload("asian_phones", ("a.xlsx", make_workbook({"S": [[4]]})))
+    listed = client.get("/api/categories/asian_phones/documents").json
+    assert ([d["status"] for d in listed["documents"]], listed["pending"]) == (["queued"], 1)
+    run_jobs()
+    listed = client.get("/api/categories/asian_phones/documents").json
+    assert ([d["total"] for d in listed["documents"]], listed["pending"]) == (["4"], 0)
+
+
+def test_a_stored_category_list_is_never_given_to_someone_of_another_region(app, api, bearer):
+    api.create_category("asian_phones", region="Asia")
+    api.create_category("eu_phones", region="Europe")
+    admin, europe = bearer("admin"), bearer("viewer", regions=["Europe"])
+    caller = app.test_client()
+    for _ in range(2):
+        assert len(caller.get("/api/categories", headers=admin).json["categories"]) == 2
+    assert [c["name"] for c in caller.get("/api/categories", headers=europe).json["categories"]] == ["eu_phones"]

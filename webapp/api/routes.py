@@ -1,6 +1,6 @@
 """JSON endpoints: each parses input, calls one service, and shapes the answer."""
 
-from flask import request
+from flask import current_app, request
 from flask_smorest import abort
 
 from webapp import search
@@ -23,9 +23,17 @@ from webapp.api.schemas import (
     TypeSumSchema,
     UploadSchema,
 )
-from webapp.services.answers import categories, documents, finder, history
+from webapp.services.answers import categories, documents, finder, history, snapshot_cache
 from webapp.services.pipeline import quota, storage, uploads
 from webapp.workbook.intake import RefusedUpload
+
+
+def dumped_once(key: tuple, schema, compute):
+    """Answer with the JSON `schema` makes of `compute()`, dumped once per database snapshot for every caller of the
+    same region scope (snapshot_cache): a long list costs its dump, not only its query, and nothing changes stale."""
+    body = snapshot_cache.cached(("api", request.script_root, *key),
+                                 lambda: current_app.json.response(schema.dump(compute())).get_data())
+    return current_app.response_class(body, mimetype="application/json")
 
 
 def category_or_404(name: str):
@@ -66,7 +74,7 @@ def list_categories():
 
     Every category you may see, with its exact running total as a string.
     """
-    return {"categories": categories.list_categories()}
+    return dumped_once(("categories",), CategoryListSchema(), lambda: {"categories": categories.list_categories()})
 
 
 @bp.route("/categories/<name>", methods=["GET"])
@@ -133,9 +141,12 @@ def list_documents(name):
     Each file with its status (queued, processing, done, failed) and total, and how many are still pending.
     """
     category = category_or_404(name)
-    docs = documents.list_documents(category)
-    pending = sum(d.status in categories.PENDING for d in docs)
-    return {"category": category, "pending": pending, "documents": docs}
+
+    def listed():
+        docs = documents.list_documents(category)
+        return {"category": category, "pending": sum(d.status in categories.PENDING for d in docs), "documents": docs}
+
+    return dumped_once(("documents", category.id), DocumentListSchema(), listed)
 
 
 @bp.route("/documents/<int:document_id>", methods=["GET"])

@@ -5,7 +5,7 @@ from urllib.parse import quote_plus
 from flask import render_template, request, url_for
 from markupsafe import Markup, escape
 
-from webapp import names, search
+from webapp import names, page_cache, search
 from webapp.accounts import access
 from webapp.explore import bp
 from webapp.pagination import Pages
@@ -62,6 +62,11 @@ def filter_options(filters: finder.Filters) -> dict[str, Markup]:
 @access.viewer
 def search_page():
     """Show highlighted hits for the query, with filters and pages; the regions panel loads after them."""
+    # Kept per snapshot only when the hits come from PostgreSQL (an Elasticsearch index changes on its own).
+    return page_cache.cached_page(_render_search_page, keep=search.answers_from_postgres())
+
+
+def _render_search_page():
     query = request.args.get("q", "")
     page = request.args.get("page", 1, type=int) or 1
     links = SearchLinks()

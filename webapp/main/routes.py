@@ -9,10 +9,9 @@ from flask import abort, current_app, flash, jsonify, redirect, render_template,
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf.csrf import generate_csrf as csrf_token
 from markupsafe import Markup
 
-from webapp import names
+from webapp import names, page_cache
 from webapp.accounts import access, scope
 from webapp.accounts.identity import visitor
 from webapp.language import spoken
@@ -73,7 +72,7 @@ CATEGORIES_PER_PAGE = 100
 @access.viewer
 def dashboard():
     """Show every category's exact total, charts by type and region, and recent uploads."""
-    return _render_dashboard(CategoryForm())
+    return page_cache.cached_page(lambda: _render_dashboard(CategoryForm()))
 
 
 def _render_dashboard(form: CategoryForm, status: int = 200):
@@ -147,14 +146,14 @@ def create_category():
 @access.viewer
 def category(name):
     """Show a category's files with their live status, and the upload form."""
-    return _render_category(category_or_404(name), UploadForm())
+    return page_cache.cached_page(lambda: _render_category(category_or_404(name), UploadForm()))
 
 
 def _render_category(category, form: UploadForm, status: int = 200):
     query, errors = file_list.parse(request.args)
     rows = _file_rows(category, query)
     page = render_template(
-        "main/category.html", category=category, rows=_with_token(rows), count=rows.count, pages=rows.pages,
+        "main/category.html", category=category, rows=page_cache.with_token(rows.html), count=rows.count, pages=rows.pages,
         shown=rows.shown, unfinished=rows.unfinished, query=query,
         filter_errors=errors, formulas=file_list.formula_notes(category), form=form, accepted=ACCEPTED_SHOWN,
         statuses=list(DocumentStatus), sorts=file_list.SORTS,
@@ -171,12 +170,7 @@ def category_rows(name):
     """Return the rows of a category's file list as the page shows them (same filters, sort and page), to swap in."""
     category = category_or_404(name)
     query, _ = file_list.parse(request.args)
-    return _with_token(_file_rows(category, query))
-
-
-# Where each row's forms put the session's CSRF token, filled in after the rows come from the cache: files' names
-# are escaped, so this tag can only come from the template.
-CSRF_SLOT = Markup("<csrf-token-slot/>")
+    return page_cache.with_token(_file_rows(category, query).html)
 
 
 @dataclass(frozen=True)
@@ -198,13 +192,9 @@ def _file_rows(category, query: file_list.FileQuery) -> FileRows:
 
 def _render_file_rows(category, query: file_list.FileQuery) -> FileRows:
     docs, count, pages = file_list.list_files(category, query)
-    html = render_template("main/_document_rows.html", documents=docs, filtered=query.filtered, csrf=CSRF_SLOT)
+    html = render_template("main/_document_rows.html", documents=docs, filtered=query.filtered, csrf=page_cache.CSRF_SLOT)
     unfinished = any(d.status in (DocumentStatus.QUEUED, DocumentStatus.PROCESSING) for d in docs)
     return FileRows(html, count, pages, len(docs), unfinished)
-
-
-def _with_token(rows: FileRows) -> Markup:
-    return Markup(rows.html.replace(CSRF_SLOT, csrf_token()))
 
 
 @bp.route("/categories/<name>/upload", methods=["POST"])
