@@ -1,7 +1,7 @@
 """A user's language, chosen on the profile or from the footer (NULL: the browser's Accept-Language decides).
 
 Revision ID: 0014_user_language
-Revises: 0013_explain
+Revises: 0010_text_chunks
 """
 import sqlalchemy as sa
 from alembic import op

@@ -130,3 +130,17 @@ def test_a_region_an_account_may_see_follows_the_rules_of_a_category_region(clie
     answer = client.post("/api/users", json={"username": "maria", "password": PASSWORD, "role": "viewer", "regions": [region]})
     assert answer.status_code == 400 and "A region name" in answer.json["error"] and reason in answer.json["error"]
     assert "maria" not in [u["username"] for u in client.get("/api/users").json["users"]]
+
+
+def test_an_unknown_role_is_refused_naming_the_roles_in_the_reader_s_language(client):
+    from webapp.accounts.users import ROLE_RULE
+    from webapp.models import Role
+
+    refused = client.post("/api/users", json={"username": "someone", "password": PASSWORD, "role": "boss"})
+    assert refused.status_code == 400
+    assert "The role must be one of: viewer, editor, admin." in str(refused.json)
+    assert str(ROLE_RULE) == f"The role must be one of: {', '.join(role.value for role in Role)}."  # the API's names
+    with client.application.test_request_context(headers={"Accept-Language": "de"}):
+        from webapp.language import spoken
+
+        assert spoken(ROLE_RULE) == "Die Rolle muss eine der folgenden sein: Betrachter, Bearbeiter, Administrator."

@@ -61,3 +61,14 @@ def test_a_failed_files_reason_is_in_the_exports_language(client, api, run_jobs)
     assert german[1][5] == "Diese Datei ist beschädigt (ihre Liste der Blätter kann nicht gelesen werden)."
     english = csv_rows(client.get("/api/categories/eu_phones/files.csv"))
     assert english[1][5] == "This file is damaged (its list of sheets cannot be read)."
+
+
+def test_an_export_in_a_language_the_app_does_not_speak_is_refused_saying_which_it_does(client, api):
+    api.create_category("eu_phones", region="Europe", type="phones")
+    for path in ("/api/export/totals.csv", "/api/categories/eu_phones/files.csv",
+                 "/api/categories/eu_phones/history.csv", "/api/search/export.csv?q=x"):
+        joined = "&" if "?" in path else "?"
+        answer = client.get(f"{path}{joined}language=fr")
+        assert answer.status_code == 400, path
+        assert "The language must be one of: en, de, es." in str(answer.json), path
+        assert client.get(f"{path}{joined}language=de").status_code == 200, path

@@ -15,6 +15,8 @@ from webapp.workbook.wording import said, wording
 
 USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]*$"
 _USERNAME = re.compile(USERNAME_PATTERN)
+# The roles as the API names them; a page says them in its language (the catalogues translate the list whole).
+ROLE_RULE = said("The role must be one of: %(roles)s.", roles=said("viewer, editor, admin"))
 USERNAME_RULE = said("A username has 1 to %(limit)s letters, digits or . _ @ - and starts with a letter or digit.",
                      limit=str(USERNAME_MAX))
 
@@ -58,7 +60,7 @@ def clean_role(role: object) -> Role:
     try:
         return Role(role.strip().lower() if isinstance(role, str) else role)
     except ValueError:
-        raise InvalidAccount(said("The role must be one of: %(roles)s.", roles=", ".join(r.value for r in Role))) from None
+        raise InvalidAccount(ROLE_RULE) from None
 
 
 def clean_regions(regions: object) -> list[str]:

@@ -2,9 +2,9 @@
 read them."""
 
 from flask_smorest import abort
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
-from webapp import search
+from webapp import language, search
 from webapp.accounts import access
 from webapp.api import bp
 from webapp.api.routes import category_or_404
@@ -18,8 +18,7 @@ _DOWNLOAD = {"responses": {"200": {
     "description": "An attachment named for what it holds and the day (`totals-2026-12-03.xlsx`). Numbers are "
                    "exact: an .xlsx number cell only where a spreadsheet number holds the value exactly, else "
                    "its exact text; no text is ever a formula; the CSV is UTF-8 with a BOM, RFC 4180. Headers, sheet "
-                   "names and the total row's label are English; `?language=de` or `es` writes them in German or "
-                   "Spanish (the values stay as they are).",
+                   "names and the total row's label are English unless `language` says otherwise.",
     "content": {as_xlsx.MEDIA_TYPE: _FILE, as_csv.MEDIA_TYPE: _FILE},
 }}}
 
@@ -32,21 +31,28 @@ def download(export, format: str):
         abort(400, message=str(exc))
 
 
-class TotalsQuerySchema(Schema):
-    """The dashboard's filters."""
+class LanguageQuerySchema(Schema):
+    """The language of an export's headers and sheet names (webapp/language.py reads it; the values never change)."""
 
     class Meta:
         unknown = EXCLUDE
+
+    language = fields.String(
+        load_default=language.DEFAULT,
+        validate=validate.OneOf(list(language.LANGUAGES), error="The language must be one of: {choices}."),
+        metadata={"description": "Headers, sheet names and the total row's label in English (en), German (de) or "
+                                 "Spanish (es); the values stay as they are"})
+
+
+class TotalsQuerySchema(LanguageQuerySchema):
+    """The dashboard's filters."""
 
     type = fields.String(load_default="")
     region = fields.String(load_default="")
 
 
-class SearchExportQuerySchema(Schema):
+class SearchExportQuerySchema(LanguageQuerySchema):
     """A search and its filters, as for /api/search; every hit is exported, so `page` is ignored."""
-
-    class Meta:
-        unknown = EXCLUDE
 
     q = fields.String(required=True, error_messages={"required": finder.BLANK_QUERY}, metadata=_WORDS)
     type = fields.String(load_default="")
@@ -68,11 +74,12 @@ def export_totals(args, format):
 
 
 @bp.route(f"/categories/<name>/files.{FORMAT}", methods=["GET"])
+@bp.arguments(LanguageQuerySchema, location="query", error_status_code=400)
 @bp.doc(**_DOWNLOAD)
 @bp.alt_response(404, schema=ApiErrorSchema)
 @bp.alt_response(400, schema=ApiErrorSchema, description="More rows than a spreadsheet holds (.xlsx only)")
 @access.viewer
-def export_files(name, format):
+def export_files(_language, name, format):
     """Download a category's files as a spreadsheet.
 
     Each file with its status, uploader, exact total and error.
@@ -81,11 +88,12 @@ def export_files(name, format):
 
 
 @bp.route(f"/categories/<name>/history.{FORMAT}", methods=["GET"])
+@bp.arguments(LanguageQuerySchema, location="query", error_status_code=400)
 @bp.doc(**_DOWNLOAD)
 @bp.alt_response(404, schema=ApiErrorSchema)
 @bp.alt_response(400, schema=ApiErrorSchema, description="More rows than a spreadsheet holds (.xlsx only)")
 @access.viewer
-def export_history(name, format):
+def export_history(_language, name, format):
     """Download a category's history as a spreadsheet.
 
     Every change of its total, newest first: when (UTC), kind, file, exact amount, total after it, by whom.
