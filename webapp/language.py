@@ -140,7 +140,13 @@ def why_name(why: str) -> str:
 
 def status_name(status: str) -> str:
     """Return a document status in the page's language."""
-    return str(STATUS_NAMES.get(str(status), status))
+    return _status_name(str(status), str(get_locale() or DEFAULT))
+
+
+@lru_cache(maxsize=64)
+def _status_name(status: str, _locale: str) -> str:
+    """Translate once per language (a file list names a hundred statuses); the catalogues never change while running."""
+    return str(STATUS_NAMES.get(status, status))
 
 
 def role_name(role) -> str:

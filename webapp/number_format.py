@@ -10,7 +10,9 @@ otherwise rounds to three decimals, which would show a wrong total). The API kee
 """
 
 from decimal import Decimal, localcontext
+from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import format_decimal, get_group_symbol
 from flask_babel import get_locale
 from markupsafe import Markup, escape
@@ -26,11 +28,23 @@ def grouped(value: Decimal | int | None, locale: str | None = None) -> str:
     with localcontext() as context:
         # Babel quantizes in the current context: give it room for every digit (the default keeps 28).
         context.prec = max(context.prec, len(exact.as_tuple().digits) + 8)
-        return format_decimal(exact, locale=locale or str(get_locale() or "en"), decimal_quantization=False)
+        return format_decimal(exact, locale=_locale(locale or str(get_locale() or "en")), decimal_quantization=False)
 
 
 def breakable(value: Decimal | int | None) -> Markup:
     """Write `grouped(value)` as HTML where a narrow screen may break the line only between groups (`<wbr>`)."""
     locale = str(get_locale() or "en")
-    group = get_group_symbol(locale)
-    return Markup(escape(group) + Markup("<wbr>")).join(escape(part) for part in grouped(value, locale).split(group))
+    group, joint = _group_joint(locale)
+    return joint.join(escape(part) for part in grouped(value, locale).split(group))
+
+
+@lru_cache(maxsize=16)
+def _locale(code: str) -> Locale:
+    """Parse a language's data once (a file list writes a hundred totals)."""
+    return Locale.parse(code)
+
+
+@lru_cache(maxsize=16)
+def _group_joint(code: str) -> tuple[str, Markup]:
+    group = get_group_symbol(_locale(code))
+    return group, Markup(escape(group) + Markup("<wbr>"))
