@@ -33,3 +33,18 @@ def database_at(config, name: str, revision: str):
             db.engine.dispose()
         with psycopg.connect(server, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}"')
+
+
+@contextmanager
+def statements_run(app: Flask):
+    """Yield a list that collects the text of every SQL statement the app runs meanwhile."""
+    from sqlalchemy import event
+
+    statements: list[str] = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731 - the statement text
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            yield statements
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)

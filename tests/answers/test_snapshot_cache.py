@@ -3,8 +3,9 @@
 import threading
 
 import psycopg
-from sqlalchemy import event, text
+from sqlalchemy import text
 
+from tests.fixtures_databases import statements_run
 from webapp.extensions import db
 from webapp.services.answers import categories
 
@@ -28,14 +29,8 @@ def _in_another_request(client, path: str) -> dict:
 def test_a_repeated_sum_type_is_answered_without_recomputing(app, client, api):
     api.create_category("asian_phones")
     client.get("/api/types/phones/sum")
-    statements = []
-    with app.app_context():
-        listener = lambda *args: statements.append(args[2])  # noqa: E731 - the statement text
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get("/api/types/phones/sum").json["total"] == "0"
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+    with statements_run(app) as statements:
+        assert client.get("/api/types/phones/sum").json["total"] == "0"
     assert [s for s in statements if "categories" in s] == [], "the sum was computed again though nothing changed"
 
 
@@ -103,14 +98,8 @@ def test_identifying_the_caller_is_the_only_query_of_a_cached_answer(app, api, b
     headers, caller = bearer("viewer"), app.test_client()
     for _ in range(2):  # the first use notes the token's last use, the second fills the cache
         caller.get("/api/types/phones/sum", headers=headers)
-    statements = []
-    with app.app_context():
-        listener = lambda *args: statements.append(args[2])  # noqa: E731 - the statement text
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert caller.get("/api/types/phones/sum", headers=headers).json["total"] == "0"
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+    with statements_run(app) as statements:
+        assert caller.get("/api/types/phones/sum", headers=headers).json["total"] == "0"
     assert len(statements) == 1 and "api_tokens" in statements[0], statements
 
 

@@ -6,10 +6,9 @@ import re
 
 import psycopg
 import pytest
-from sqlalchemy import event
 
 from tests.fixtures_accounts import make_user, sign_in
-from webapp.extensions import db
+from tests.fixtures_databases import statements_run
 
 PAGES = ("/", "/categories/asian_phones", "/search?q=zebra")
 
@@ -81,12 +80,6 @@ def test_a_kept_page_runs_no_query_but_the_caller_s(app, two_people):
     ana, _ = two_people
     for _ in range(2):
         ana.get("/categories/asian_phones")
-    statements = []
-    with app.app_context():
-        listener = lambda *args: statements.append(args[2])  # noqa: E731 - the statement text
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert "zoo.xlsx" in ana.get("/categories/asian_phones").text
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
+    with statements_run(app) as statements:
+        assert "zoo.xlsx" in ana.get("/categories/asian_phones").text
     assert len(statements) == 1 and "users" in statements[0], statements
